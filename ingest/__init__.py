@@ -1,0 +1,1 @@
+"""Turn report files into cleaned documents and structure-aware chunks."""

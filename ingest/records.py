@@ -1,0 +1,92 @@
+"""Records that leave the ingest package (see DESIGN.md "Records")."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Section:
+    title: str
+    level: int
+    start: int
+    end: int
+    path: str
+
+
+@dataclass
+class Field:
+    """How a metadata field was found and how sure we are (high, medium, low, manifest)."""
+    value: Any
+    method: str
+    confidence: str
+
+
+@dataclass
+class Document:
+    doc_id: str
+    source: str
+    title: str
+    forces: list[str]
+    year: int | None
+    published: str | None
+    inspection_year: int | None
+    period: str | None
+    report_type: str | None
+    inspectorate: str | None
+    sections: list[Section]
+    pages: list[int]
+    metadata_confidence: dict[str, dict]
+    text: str
+    file_hash: str = ""
+    n_chunks: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self, with_text: bool = True) -> dict:
+        d = asdict(self)
+        if not with_text:
+            d.pop("text")
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Document":
+        d = dict(d)
+        d["sections"] = [Section(**s) for s in d.get("sections", [])]
+        return cls(**d)
+
+    def page_at(self, offset: int) -> int | None:
+        """1-based page holding char `offset`, or None when the source has no pages."""
+        if not self.pages:
+            return None
+        page = 1
+        for i, start in enumerate(self.pages):
+            if start <= offset:
+                page = i + 1
+            else:
+                break
+        return page
+
+
+@dataclass
+class Chunk:
+    chunk_id: str
+    doc_id: str
+    ordinal: int
+    text: str
+    start: int
+    end: int
+    section: str
+    page_start: int | None
+    page_end: int | None
+    forces: list[str]
+    year: int | None
+    report_type: str | None
+    title: str
+    context: str  # the line prefixed to `text` for embedding and BM25
+
+    @property
+    def indexed_text(self) -> str:
+        return f"{self.context}\n{self.text}"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
