@@ -1,0 +1,152 @@
+"""`hmiqa`: a thin command line over `Assistant`."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def _index_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--index", metavar="DIR", default=None,
+                   help="index directory (env HMIQA_INDEX, default ./var/index)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="hmiqa", description="Search and question HMIC/HMICFRS inspection reports.")
+    sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("ingest", help="add report files or folders to the index")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (.pdf .txt .md .html .docx)")
+    p.add_argument("--prune", action="store_true", help="drop indexed documents whose files are gone")
+    p.add_argument("--json", action="store_true", help="print the ingest report as JSON")
+    _index_arg(p)
+
+    p = sub.add_parser("search", help="find the passages that best match a question")
+    p.add_argument("question", help="what to look for, in plain words")
+    p.add_argument("--k", type=int, default=None, help="how many passages (default 8)")
+    p.add_argument("--force", action="append", default=[], metavar="F",
+                   help="only this force (repeatable; short names such as 'Cambs' work)")
+    p.add_argument("--from", dest="year_from", type=int, metavar="YEAR", help="only reports from this year on")
+    p.add_argument("--to", dest="year_to", type=int, metavar="YEAR", help="only reports up to this year")
+    p.add_argument("--type", dest="report_type", action="append", default=[], metavar="T",
+                   help="only this report type, e.g. 'integrity and corruption' (see `hmiqa stats`)")
+    p.add_argument("--retriever", choices=["hybrid", "dense", "bm25"], default=None,
+                   help="retrieval method (default hybrid)")
+    p.add_argument("--json", action="store_true", help="print passages as JSON")
+    _index_arg(p)
+
+    p = sub.add_parser("docs", help="list indexed documents with their inferred metadata")
+    p.add_argument("--json", action="store_true", help="print documents as JSON (without their text)")
+    _index_arg(p)
+
+    p = sub.add_parser("stats", help="size and contents of the index")
+    p.add_argument("--json", action="store_true", help="print as JSON")
+    _index_arg(p)
+
+    p = sub.add_parser("ui", help="serve the browser app on 127.0.0.1")
+    p.add_argument("--port", type=int, default=8501, help="port (default 8501)")
+    _index_arg(p)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from assistant import Assistant, HmiqaError  # heavy imports after argument errors are reported
+
+    if args.command == "ui":
+        return _ui(args)
+    try:
+        assistant = Assistant.open(args.index)
+        return COMMANDS[args.command](assistant, args)
+    except HmiqaError as e:
+        print(f"hmiqa: {e}", file=sys.stderr)
+        return 2
+
+
+def _ingest(assistant, args) -> int:
+    from tqdm import tqdm
+
+    bar = tqdm(total=0, unit="file", file=sys.stderr, disable=args.json)
+    counts = {"added": 0, "replaced": 0, "unchanged": 0, "failed": 0, "duplicate": 0}
+
+    def progress(i, n, path, status):
+        bar.total = n
+        counts[status] = counts.get(status, 0) + 1
+        bar.set_postfix({k: v for k, v in counts.items() if v}, refresh=False)
+        bar.update(1)
+
+    report = assistant.ingest(args.paths, prune=args.prune, progress=progress)
+    bar.close()
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        print(f"{len(report.added)} added, {len(report.replaced)} replaced, {len(report.skipped)} unchanged, "
+              f"{len(report.pruned)} pruned, {len(report.failed)} failed; {report.chunks_added} chunks written")
+        for w in report.warnings:
+            print(f"warning: {w}", file=sys.stderr)
+        for f in report.failed:
+            print(f"failed: {f.path}: {f.reason}", file=sys.stderr)
+        if report.repaired:
+            print(f"repaired {len(report.repaired)} half-written document(s) from an interrupted run",
+                  file=sys.stderr)
+    return 0 if report.ok else 1
+
+
+def _search(assistant, args) -> int:
+    filters = assistant.filters(forces=args.force, year_from=args.year_from, year_to=args.year_to,
+                                report_types=args.report_type)
+    passages = assistant.search(args.question, k=args.k, filters=filters, retriever=args.retriever)
+    if args.json:
+        print(json.dumps({"question": args.question, "filters": filters.to_dict(),
+                          "passages": [p.to_dict() for p in passages]}, indent=2, ensure_ascii=False))
+        return 0
+    if not passages:
+        print("No passages match." + ("" if filters.is_empty() else " Try fewer filters."))
+    for p in passages:
+        page = f", p. {p.page_start}" if p.page_start else ""
+        print(f"[{p.rank}] {p.title} · {', '.join(p.forces)} · {p.year}{page}\n    § {p.section}")
+        print("    " + (p.text if len(p.text) < 400 else p.text[:400] + "…") + "\n")
+    return 0
+
+
+def _docs(assistant, args) -> int:
+    docs = assistant.documents()
+    if args.json:
+        print(json.dumps([d.to_dict(with_text=False) for d in docs], indent=2, ensure_ascii=False))
+        return 0
+    if not docs:
+        print("The index is empty. Add reports with: hmiqa ingest data/reports")
+    for d in docs:
+        print(f"{d.doc_id}  {', '.join(d.forces) or '?':<16} {d.year or '????'}  {d.report_type or '?':<34} "
+              f"{d.n_chunks:>4} chunks  {d.title}")
+    return 0
+
+
+def _stats(assistant, args) -> int:
+    stats = assistant.stats()
+    if args.json:
+        print(json.dumps(stats, indent=2))
+    else:
+        for k, v in stats.items():
+            print(f"{k:>16}: {v}")
+    return 0
+
+
+def _ui(args) -> int:
+    env = dict(os.environ)
+    if args.index:
+        env["HMIQA_INDEX"] = args.index
+    app = Path(__file__).resolve().parent.parent / "app.py"
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.address", "127.0.0.1",
+           "--server.port", str(args.port), "--browser.gatherUsageStats", "false",
+           "--server.headless", "true"]
+    return subprocess.call(cmd, env=env)
+
+
+COMMANDS = {"ingest": _ingest, "search": _search, "docs": _docs, "stats": _stats}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""The one settings table. Precedence: defaults, then hmiqa.toml, then HMIQA_* env, then flags."""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+
+class SettingsError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: object
+    help: str
+
+    @property
+    def env(self) -> str:
+        return "HMIQA_" + self.name.upper()
+
+
+TABLE = [
+    Setting("index", "./var/index", "index directory (catalog, Chroma vectors, BM25)"),
+    Setting("embedding_model", "all-MiniLM-L6-v2",
+            "sentence-transformers model: the bundled all-MiniLM-L6-v2 or a local model folder"),
+    Setting("chunk_tokens", 200, "most tokens of report text in one chunk (the model window is 256)"),
+    Setting("retriever", "hybrid", "default retriever: hybrid, dense or bm25"),
+    Setting("fusion", "rrf", "how hybrid search fuses BM25 and dense results: rrf or weighted"),
+    Setting("rrf_k", 60, "reciprocal rank fusion constant"),
+    Setting("alpha", 0.5, "weight of the dense score in weighted fusion (0..1)"),
+    Setting("k", 8, "passages returned by a search"),
+]
+
+
+@dataclass
+class Settings:
+    index: str
+    embedding_model: str
+    chunk_tokens: int
+    retriever: str
+    fusion: str
+    rrf_k: int
+    alpha: float
+    k: int
+
+    @classmethod
+    def load(cls, config: Path | None = None, **overrides) -> "Settings":
+        values = {s.name: s.default for s in TABLE}
+        config = config or Path(os.environ.get("HMIQA_CONFIG", "hmiqa.toml"))
+        if config.exists():
+            try:
+                data = tomllib.loads(config.read_text())
+            except tomllib.TOMLDecodeError as e:
+                raise SettingsError(f"{config} is not valid TOML: {e}") from None
+            data = data.get("hmiqa", data)
+            unknown = set(data) - set(values)
+            if unknown:
+                raise SettingsError(f"{config}: unknown settings {sorted(unknown)}; known: {sorted(values)}")
+            values.update(data)
+        for s in TABLE:
+            if s.env in os.environ:
+                values[s.name] = os.environ[s.env]
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        typed = {}
+        for f in fields(cls):
+            default = next(s.default for s in TABLE if s.name == f.name)
+            try:
+                typed[f.name] = type(default)(values[f.name])
+            except (TypeError, ValueError):
+                raise SettingsError(f"setting {f.name}={values[f.name]!r} should be a {type(default).__name__}") from None
+        if typed["fusion"] not in ("rrf", "weighted"):
+            raise SettingsError(f"fusion must be 'rrf' or 'weighted', not {typed['fusion']!r}")
+        if not 0 <= typed["alpha"] <= 1:
+            raise SettingsError("alpha must be between 0 and 1")
+        return cls(**typed)

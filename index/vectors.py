@@ -1,0 +1,83 @@
+"""The Chroma collection that holds one vector per chunk, with flat metadata for filtering."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+from ingest.records import Chunk
+
+from . import offline
+from .records import Filters
+
+COLLECTION = "hmiqa_chunks"
+
+
+def force_key(force: str) -> str:
+    return "force_" + re.sub(r"[^a-z0-9]+", "_", force.lower()).strip("_")
+
+
+def where_clause(filters: Filters | None) -> dict | None:
+    if filters is None:
+        return None
+    parts: list[dict] = []
+    if filters.forces:
+        ors = [{force_key(f): True} for f in filters.forces]
+        parts.append(ors[0] if len(ors) == 1 else {"$or": ors})
+    if filters.year_from is not None:
+        parts.append({"year": {"$gte": int(filters.year_from)}})
+    if filters.year_to is not None:
+        parts.append({"year": {"$lte": int(filters.year_to)}})
+    if filters.report_types:
+        parts.append({"report_type": {"$in": list(filters.report_types)}})
+    if filters.doc_ids:
+        parts.append({"doc_id": {"$in": list(filters.doc_ids)}})
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else {"$and": parts}
+
+
+class VectorStore:
+    def __init__(self, path: Path):
+        offline.enforce()
+        import chromadb
+        from chromadb.config import Settings
+
+        self.client = chromadb.PersistentClient(path=str(path), settings=Settings(anonymized_telemetry=False))
+        # embedding_function=None: vectors always come from our Embedder; Chroma's default
+        # function would try to download a model.
+        self.collection = self.client.get_or_create_collection(
+            COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"})
+
+    def add(self, chunks: list[Chunk], vectors: np.ndarray, batch: int = 1000) -> None:
+        for i in range(0, len(chunks), batch):
+            part = chunks[i:i + batch]
+            self.collection.upsert(
+                ids=[c.chunk_id for c in part], embeddings=vectors[i:i + batch].tolist(),
+                documents=[c.text for c in part], metadatas=[self._meta(c) for c in part])
+
+    @staticmethod
+    def _meta(c: Chunk) -> dict:
+        meta = {"doc_id": c.doc_id, "year": c.year if c.year is not None else -1,
+                "report_type": c.report_type or "", "section": c.section[:500], "title": c.title}
+        for f in c.forces:
+            meta[force_key(f)] = True
+        return meta
+
+    def delete_doc(self, doc_id: str) -> None:
+        self.collection.delete(where={"doc_id": doc_id})
+
+    def doc_ids(self) -> set[str]:
+        got = self.collection.get(include=["metadatas"])
+        return {m["doc_id"] for m in got["metadatas"]}
+
+    def count(self) -> int:
+        return self.collection.count()
+
+    def query(self, vector: np.ndarray, k: int, filters: Filters | None) -> list[tuple[str, float]]:
+        if self.count() == 0:
+            return []
+        res = self.collection.query(query_embeddings=[vector.tolist()], n_results=k,
+                                    where=where_clause(filters), include=["distances"])
+        return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0])]

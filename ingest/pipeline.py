@@ -1,0 +1,159 @@
+"""The idempotent ingest: files in, documents and chunks in the index, one bad file never fatal."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from . import loaders, metadata
+from .chunk import chunk_document
+from .clean import clean
+from .errors import IngestError
+from .records import Document
+
+PIPELINE_VERSION = "1"  # bump when cleaning or chunking changes, so re-ingest re-processes files
+
+
+@dataclass
+class Failure:
+    path: str
+    reason: str
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    pruned: list[str] = field(default_factory=list)
+    repaired: list[str] = field(default_factory=list)
+    failed: list[Failure] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    chunks_added: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.replaced or self.pruned or self.repaired)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def discover(paths: list[Path], report: IngestReport) -> list[Path]:
+    files: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            for f in sorted(p.rglob("*")):
+                if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts) \
+                        and not f.name.endswith(".meta.json"):
+                    files.append(f)
+        elif p.is_file():
+            files.append(p)
+        else:
+            report.failed.append(Failure(str(p), "no such file or folder"))
+    return files
+
+
+def file_hash(path: Path) -> str:
+    h = hashlib.sha256(PIPELINE_VERSION.encode())
+    h.update(path.read_bytes())
+    side = metadata.manifest_path(path)
+    if side.exists():
+        h.update(side.read_bytes())
+    return h.hexdigest()
+
+
+def build_document(path: Path, fhash: str, count_tokens: Callable[[str], int] | None = None):
+    """Load, clean and describe one file. Raises IngestError with a reason a user can act on."""
+    raw = loaders.load(path)
+    cleaned = clean(raw.text, paged=raw.paged, markdown=raw.format in ("markdown", "text"))
+    if not cleaned.text.strip():
+        raise IngestError(str(path), "nothing readable was left after cleaning")
+    manifest = metadata.read_manifest(path)
+    fields = metadata.infer(cleaned.text, cleaned.sections, str(path))
+    values = {k: f.value for k, f in fields.items()}
+    confidence = {k: {"method": f.method, "confidence": f.confidence} for k, f in fields.items()}
+    for key, value in manifest.items():
+        if key == "source":
+            continue
+        values[key] = value
+        confidence[key] = {"method": f"manifest {metadata.manifest_path(path).name}", "confidence": "manifest"}
+    if "year" not in manifest and ("published" in manifest or "inspection_year" in manifest):
+        y = str(values.get("published") or values.get("inspection_year") or "")[:4]
+        values["year"] = int(y) if y.isdigit() else values["year"]
+    doc = Document(
+        doc_id=hashlib.sha256(cleaned.text.encode()).hexdigest()[:16],
+        source=manifest.get("source") or str(path.resolve()),
+        title=values["title"], forces=values["forces"], year=values["year"],
+        published=values["published"], inspection_year=values["inspection_year"],
+        period=values["period"], report_type=values["report_type"],
+        inspectorate=values["inspectorate"], sections=cleaned.sections, pages=cleaned.pages,
+        metadata_confidence=confidence, text=cleaned.text, file_hash=fhash,
+        warnings=list(raw.warnings))
+    return doc, cleaned
+
+
+def ingest(index, paths: list[Path], prune: bool = False, max_tokens: int = 200,
+           progress: Callable[[int, int, str, str], None] | None = None) -> IngestReport:
+    report = IngestReport()
+    report.repaired = index.repair()
+    files = discover([Path(p) for p in paths], report)
+    for i, path in enumerate(files):
+        status = _ingest_one(index, path, report, max_tokens)
+        if progress:
+            progress(i + 1, len(files), str(path), status)
+    if prune:
+        for source, doc_id in index.catalog.sources().items():
+            if not Path(source).exists():
+                index.vectors.delete_doc(doc_id)
+                index.catalog.delete(doc_id)
+                report.pruned.append(source)
+    if report.changed:
+        index.rebuild_bm25()
+    return report
+
+
+def _ingest_one(index, path: Path, report: IngestReport, max_tokens: int) -> str:
+    source = str(path.resolve())
+    try:
+        fhash = file_hash(path)
+        previous = index.catalog.by_source(source)
+        if any(h == fhash and st == "ready" for _, h, st in previous):
+            report.skipped.append(source)
+            return "unchanged"
+        doc, cleaned = build_document(path, fhash)
+        doc.source = source if doc.source == str(path.resolve()) else doc.source
+        other = index.catalog.status(doc.doc_id)
+        if other and other[0] != source and other[1] == "ready":
+            report.warnings.append(f"{path}: same text as {other[0]}; not indexed twice")
+            report.skipped.append(source)
+            return "duplicate"
+        embedder = index.embedder
+        chunks = chunk_document(doc, cleaned, embedder.count_tokens, max_tokens=max_tokens,
+                                window=embedder.window)
+        doc.n_chunks = len(chunks)
+        vectors = embedder.embed([c.indexed_text for c in chunks])
+        old_ids = [d for d, _, _ in previous]
+        # pending row first, then vectors, then the switch to ready: an interrupted run leaves a
+        # pending row that the next run's repair() removes, never a half-indexed ready document
+        index.catalog.begin(doc, chunks)
+        index.vectors.delete_doc(doc.doc_id)
+        index.vectors.add(chunks, vectors)
+        index.catalog.commit(doc.doc_id, replaced=old_ids)
+        for old in old_ids:
+            if old != doc.doc_id:
+                index.vectors.delete_doc(old)
+        (report.replaced if previous else report.added).append(source)
+        report.chunks_added += len(chunks)
+        report.warnings.extend(f"{path}: {w}" for w in doc.warnings)
+        return "replaced" if previous else "added"
+    except IngestError as e:
+        report.failed.append(Failure(str(path), e.reason))
+    except (OSError, MemoryError, RuntimeError, ValueError) as e:
+        report.failed.append(Failure(str(path), f"unexpected {type(e).__name__}: {e}"))
+    return "failed"
