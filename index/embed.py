@@ -1,7 +1,7 @@
 """Sentence-transformers embeddings, loaded from local weights only."""
 from __future__ import annotations
 
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +25,14 @@ def model_path(name: str) -> str:
                      f"use '{DEFAULT_MODEL}' (bundled) or the path of a sentence-transformers model on disk")
 
 
+@cache
+def _load(path: str):
+    """One copy of a model per process, however many indexes are open."""
+    offline.enforce()
+    from sentence_transformers import SentenceTransformer
+    return SentenceTransformer(path, device="cpu")
+
+
 class Embedder:
     def __init__(self, name: str = DEFAULT_MODEL, batch_size: int = 32):
         self.name = name
@@ -33,9 +41,7 @@ class Embedder:
 
     @cached_property
     def model(self):
-        offline.enforce()
-        from sentence_transformers import SentenceTransformer
-        return SentenceTransformer(self._path, device="cpu")
+        return _load(self._path)
 
     @property
     def window(self) -> int:

@@ -126,7 +126,9 @@ def _heading_line(line: str) -> bool:
 def _split_items(lines: list[str], stats: Counter):
     """Split a raw block into bullet items and hard-wrapped paragraphs."""
     items: list[tuple[list[str], bool, int]] = []
-    if 2 <= len(lines) <= 3 and all(_heading_line(ln) for ln in lines):
+    dangling = re.compile(r"\b(in|of|and|or|the|to|for|a|an|with|on|by|at|from|against)$", re.I)
+    if 2 <= len(lines) <= 3 and all(_heading_line(ln) for ln in lines) \
+            and not any(dangling.search(ln) for ln in lines[:-1]):
         # stacked title lines ("Report title" / "Force" / "Good"), not one wrapped heading
         return [([ln], False, _strip_markdown(ln)[1]) for ln in lines]
     width = max(len(ln) for ln in lines)

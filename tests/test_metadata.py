@@ -1,0 +1,76 @@
+"""Inferred metadata for each seed report (what `hmiqa docs` shows officers)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ingest.pipeline import build_document
+
+from .conftest import CAMBS_2012, CAMBS_2014, HANTS_2014, PEEL_2018, RESPONSE
+
+EXPECTED = [
+    (CAMBS_2014, ["Cambridgeshire"], 2014, "integrity and corruption"),
+    (HANTS_2014, ["Hampshire"], 2014, "integrity and corruption"),
+    (PEEL_2018, ["Cambridgeshire"], 2020, "PEEL legitimacy"),
+    (RESPONSE, ["Cambridgeshire"], 2013, "force response to recommendations"),
+    (CAMBS_2012, ["Cambridgeshire"], 2012, "revisiting police relationships"),
+]
+
+
+@pytest.mark.parametrize("path,forces,year,report_type", EXPECTED, ids=lambda v: getattr(v, "name", None))
+def test_force_year_and_report_type(path, forces, year, report_type):
+    doc, _ = build_document(path, "hash")
+    assert doc.forces == forces
+    assert doc.year == year
+    assert doc.report_type == report_type
+    for name in ("forces", "year", "report_type", "title", "published"):
+        assert doc.metadata_confidence[name]["method"]
+        assert doc.metadata_confidence[name]["confidence"] in ("high", "medium", "low", "manifest")
+
+
+def test_peel_keeps_publication_and_inspection_years():
+    doc, _ = build_document(PEEL_2018, "h")
+    assert doc.published == "2020-01-21"
+    assert doc.inspection_year == 2018
+    assert doc.period == "PEEL 2018/19"
+    assert doc.title == "Cambridgeshire PEEL 2018: Legitimacy"
+    assert doc.inspectorate == "HMICFRS"
+
+
+def test_dates_from_title_page_and_data_period():
+    doc, _ = build_document(CAMBS_2012, "h")
+    assert doc.published == "2012-12" and doc.title == "Revisiting police relationships: progress report"
+    doc, _ = build_document(CAMBS_2014, "h")
+    assert doc.published is None and doc.inspection_year == 2014
+    assert "12 months to March 2014" in doc.metadata_confidence["year"]["method"]
+
+
+def test_response_year_is_marked_uncertain():
+    doc, _ = build_document(RESPONSE, "h")
+    assert doc.metadata_confidence["year"]["confidence"] == "low"
+    assert "uncertain" in doc.metadata_confidence["year"]["method"]
+
+
+def test_council_and_fire_service_are_not_counted_as_forces():
+    from ingest.forces import mentions
+    assert mentions("Hampshire County Council and Hampshire Fire and Rescue Service") == {}
+    assert mentions("Hampshire Constabulary") == {"Hampshire": 2}
+
+
+def test_sidecar_manifest_overrides_inferred_fields(tmp_path):
+    path = tmp_path / RESPONSE.name
+    path.write_bytes(RESPONSE.read_bytes())
+    (tmp_path / (RESPONSE.name + ".meta.json")).write_text(json.dumps({"published": "2013-06-01", "forces": ["Cambs"]}))
+    doc, _ = build_document(path, "h")
+    assert doc.published == "2013-06-01" and doc.year == 2013 and doc.forces == ["Cambridgeshire"]
+    assert doc.metadata_confidence["published"]["confidence"] == "manifest"
+
+
+def test_manifest_with_unknown_force_is_a_clear_error(tmp_path):
+    from ingest.errors import IngestError
+    path = tmp_path / RESPONSE.name
+    path.write_bytes(RESPONSE.read_bytes())
+    (tmp_path / (RESPONSE.name + ".meta.json")).write_text(json.dumps({"forces": ["Gotham"]}))
+    with pytest.raises(IngestError, match="unknown force 'Gotham'"):
+        build_document(path, "h")
