@@ -68,7 +68,7 @@ def clean(raw: str, paged: bool = False, markdown: bool = True) -> Cleaned:
     raw = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ").replace("\t", " ")
     raw = raw.replace("\u00ad", "")  # soft hyphens are layout, not words
     pages = _split_pages(raw, paged, stats)
-    paged = len(pages) > 1
+    paged = paged or len(pages) > 1
     page_blocks = [_page_blocks(p, i, markdown, stats) for i, p in enumerate(pages)]
     _drop_chrome(page_blocks, stats)
     for blocks in page_blocks:

@@ -1,0 +1,118 @@
+"""The ingest pipeline: idempotent, replaces changed files, survives bad files and crashes."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from assistant import Assistant
+
+from .conftest import CAMBS_2012, HANTS_2014, ROOT
+
+
+def test_second_ingest_adds_nothing(seeded_index):
+    assistant = Assistant.open(seeded_index)
+    before = (assistant.stats()["chunks"], assistant.index.vectors.count())
+    report = assistant.ingest([ROOT / "data" / "reports"])
+    assert report.added == [] and report.replaced == [] and len(report.skipped) == 5
+    assert (assistant.stats()["chunks"], assistant.index.vectors.count()) == before
+    assert report.chunks_added == 0
+
+
+def test_changed_file_replaces_its_chunks(fresh, corpus):
+    fresh.ingest([corpus])
+    path = corpus / CAMBS_2012.name
+    old = next(d for d in fresh.documents() if d.source == str(path.resolve()))
+    path.write_text(path.read_text() + "\n\nAddendum\n\nThe force appointed a zebra-crossing integrity champion in 2013.\n")
+    report = fresh.ingest([corpus])
+    assert report.replaced == [str(path.resolve())] and len(report.skipped) == 1
+    docs = fresh.documents()
+    assert len(docs) == 2 and old.doc_id not in {d.doc_id for d in docs}
+    assert old.doc_id not in fresh.index.vectors.doc_ids()
+    assert fresh.index.vectors.count() == len(fresh.index.chunk_map())
+    hit = fresh.search("zebra-crossing integrity champion", k=1)[0]
+    assert "zebra-crossing" in hit.text and hit.doc_id != old.doc_id
+
+
+def test_bad_files_are_named_and_the_good_ones_ingested(fresh, corpus):
+    from fpdf import FPDF
+
+    (corpus / "corrupt.pdf").write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog >>\nthis is not a pdf\n%%EOF")
+    (corpus / "scan.bin.txt").write_bytes(bytes(range(256)) * 40)
+    (corpus / "empty.txt").write_text("")
+    (corpus / "latin1.txt").write_bytes(
+        "Kent Police integrity inspection\n\nGifts worth more than £50 must be declared to the café "
+        "owner’s liaison officer.\n".encode("cp1252"))
+    (corpus / "slides.pptx").write_bytes(b"PK\x03\x04 not supported")
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=12)
+    pdf.multi_cell(0, 8, "Durham Constabulary vetting inspection. The force has cleared its vetting backlog.")
+    pdf.output(str(corpus / "durham.pdf"))
+
+    report = fresh.ingest([corpus])
+    failed = {f.path.rsplit("/", 1)[-1]: f.reason for f in report.failed}
+    assert set(failed) == {"corrupt.pdf", "scan.bin.txt", "empty.txt", "slides.pptx"}
+    assert "corrupt" in failed["corrupt.pdf"]
+    assert "binary" in failed["scan.bin.txt"]
+    assert "empty" in failed["empty.txt"]
+    assert "unsupported file type '.pptx'" in failed["slides.pptx"]
+    assert len(report.added) == 4  # two seeds, the Latin-1 text and the PDF
+    assert any("Windows-1252" in w for w in report.warnings)
+    latin = next(d for d in fresh.documents() if d.source.endswith("latin1.txt"))
+    assert "£50" in latin.text and "café" in latin.text and latin.forces == ["Kent"]
+    durham = next(d for d in fresh.documents() if d.source.endswith("durham.pdf"))
+    assert durham.forces == ["Durham"] and durham.pages == [0]
+
+
+def test_cli_exit_code_says_whether_anything_failed(tmp_path, corpus):
+    cli = [sys.executable, "-m", "assistant.cli", "ingest", str(corpus), "--index", str(tmp_path / "i")]
+    ok = subprocess.run(cli, capture_output=True, text=True, cwd=ROOT)
+    assert ok.returncode == 0, ok.stderr
+    assert "2 added" in ok.stdout
+    (corpus / "empty.md").write_text("   \n")
+    bad = subprocess.run(cli, capture_output=True, text=True, cwd=ROOT)
+    assert bad.returncode == 1
+    assert "empty.md: the file is empty" in bad.stderr and "2 unchanged" in bad.stdout
+
+
+def test_interrupted_ingest_leaves_no_half_indexed_document(tmp_path, corpus, monkeypatch):
+    index_dir = tmp_path / "index"
+    assistant = Assistant.open(index_dir)
+    from index.vectors import VectorStore
+
+    real_add = VectorStore.add
+
+    def crash_half_way(self, chunks, vectors, batch=1000):
+        real_add(self, chunks[: len(chunks) // 2], vectors[: len(chunks) // 2])
+        raise KeyboardInterrupt("power cut")
+
+    monkeypatch.setattr(VectorStore, "add", crash_half_way)
+    with pytest.raises(KeyboardInterrupt):
+        assistant.ingest([corpus])
+    monkeypatch.setattr(VectorStore, "add", real_add)
+
+    reopened = Assistant.open(index_dir)
+    assert reopened.documents() == []
+    assert reopened.search("gifts and hospitality", k=5) == []
+    report = reopened.ingest([corpus])
+    assert report.repaired and len(report.added) == 2
+    assert reopened.index.vectors.count() == len(reopened.index.chunk_map())
+
+
+def test_prune_drops_documents_whose_files_are_gone(fresh, corpus):
+    shutil.copy(HANTS_2014, corpus / HANTS_2014.name)
+    fresh.ingest([corpus])
+    (corpus / HANTS_2014.name).unlink()
+    assert len(fresh.ingest([corpus]).pruned) == 0  # without --prune nothing is dropped
+    report = fresh.ingest([corpus], prune=True)
+    assert report.pruned == [str((corpus / HANTS_2014.name).resolve())]
+    assert all("Hampshire" not in d.forces for d in fresh.documents())
+    assert fresh.search("Hampshire", k=5, filters=fresh.filters(forces=["Hampshire"])) == []
+
+
+def test_missing_path_is_reported(fresh, tmp_path):
+    report = fresh.ingest([tmp_path / "nope"])
+    assert not report.ok and report.failed[0].reason == "no such file or folder"
