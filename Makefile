@@ -34,7 +34,7 @@ test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -q
 
 bench: $(VENV)/.installed-dev
-	$(BIN)/python scripts/bench_ingest.py --out docs/BENCHMARKS.md
+	$(BIN)/python scripts/bench.py --out docs/BENCHMARKS.md
 
 clean:
 	rm -rf $(VENV) var

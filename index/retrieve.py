@@ -93,7 +93,7 @@ class HybridRetriever:
 
     name = "hybrid"
 
-    def __init__(self, index: Index, fusion: str = "rrf", rrf_k: int = 60, alpha: float = 0.5,
+    def __init__(self, index: Index, fusion: str = "weighted", rrf_k: int = 60, alpha: float = 0.3,
                  pool: int = 50):
         if fusion not in ("rrf", "weighted"):
             raise UnknownRetriever(f"unknown fusion '{fusion}'; use 'rrf' or 'weighted'")

@@ -1,0 +1,147 @@
+"""Benchmarks: ingest speed, search latency, index size, memory, and the fusion comparison.
+
+Writes docs/BENCHMARKS.md. Run with `make bench` (not a test: figures depend on the machine).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from assistant import Assistant  # noqa: E402
+from index.retrieve import BM25Retriever, DenseRetriever, HybridRetriever  # noqa: E402
+
+QUERIES = ["vetting", "gifts and hospitality register", "What progress has been made on vetting since 2014?",
+           "anti-corruption unit capacity", "Hampshire complaints per 100 workforce",
+           "abuse of position for a sexual purpose", "second jobs approved", "Code of Ethics training",
+           "confidential reporting line", "stop and search find rates"]
+
+
+def percentile(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def bench_ingest(index_dir: Path, reports: Path) -> tuple[list[str], Assistant]:
+    rows = []
+    t0 = time.perf_counter()
+    a = Assistant.open(index_dir)
+    a.index.embedder.model
+    load_s = time.perf_counter() - t0
+    total_chunks, total_s = 0, 0.0
+    for f in sorted(reports.iterdir()):
+        t = time.perf_counter()
+        report = a.ingest([f])
+        dt = time.perf_counter() - t
+        total_s += dt
+        total_chunks += report.chunks_added
+        doc = next(d for d in a.documents() if d.source == str(f.resolve()))
+        rows.append(f"| {f.name} | {doc.title} | {len(doc.text):,} | {report.chunks_added} | {dt:.2f} | "
+                    f"{report.chunks_added / dt:.1f} |")
+    t = time.perf_counter()
+    again = a.ingest([reports])
+    reingest = time.perf_counter() - t
+    lines = [f"Model load: {load_s:.2f} s. Whole corpus: {total_chunks} chunks in {total_s:.1f} s "
+             f"(**{total_chunks / total_s:.1f} chunks/s**, including cleaning, chunking, embedding, Chroma and BM25 writes). "
+             f"Re-ingesting the unchanged corpus: {reingest:.2f} s ({len(again.skipped)} skipped).", "",
+             "| file | title | cleaned chars | chunks | seconds | chunks/s |", "|---|---|---:|---:|---:|---:|", *rows]
+    return lines, a
+
+
+def bench_search(a: Assistant, rounds: int) -> list[str]:
+    lines = ["| retriever | filters | p50 ms | p95 ms | n |", "|---|---|---:|---:|---:|"]
+    cambs = a.filters(forces=["Cambridgeshire"], year_from=2014)
+    for name in ("bm25", "dense", "hybrid"):
+        for label, f in (("none", None), ("force + from 2014", cambs)):
+            for q in QUERIES:  # warm-up
+                a.search(q, k=8, filters=f, retriever=name)
+            times = []
+            for _ in range(rounds):
+                for q in QUERIES:
+                    t = time.perf_counter()
+                    a.search(q, k=8, filters=f, retriever=name)
+                    times.append((time.perf_counter() - t) * 1000)
+            lines.append(f"| {name} | {label} | {statistics.median(times):.1f} | {percentile(times, 95):.1f} | {len(times)} |")
+    return lines
+
+
+def relevant(passage, doc_files: dict[str, str], item: dict) -> bool:
+    text = " ".join(passage.text.split())
+    return any(doc_files.get(passage.doc_id) == r["file"] and " ".join(r["quote"].split()) in text
+               for r in item["relevant"])
+
+
+def score(retriever, dataset: list[dict], doc_files: dict[str, str]) -> dict:
+    hits = {1: 0, 3: 0, 5: 0, 10: 0}
+    rr = 0.0
+    for item in dataset:
+        passages = retriever.search(item["question"], k=10)
+        ranks = [p.rank for p in passages if relevant(p, doc_files, item)]
+        first = min(ranks) if ranks else None
+        for k in hits:
+            hits[k] += bool(first and first <= k)
+        rr += 1 / first if first else 0
+    n = len(dataset)
+    return {**{f"hit@{k}": v / n for k, v in hits.items()}, "MRR@10": rr / n}
+
+
+def bench_fusion(a: Assistant, dataset_path: Path) -> list[str]:
+    dataset = [json.loads(x) for x in dataset_path.read_text().splitlines() if x.strip()]
+    doc_files = {d.doc_id: Path(d.source).name for d in a.documents()}
+    configs = [("bm25", BM25Retriever(a.index)), ("dense", DenseRetriever(a.index))]
+    configs += [(f"hybrid rrf k={k}", HybridRetriever(a.index, fusion="rrf", rrf_k=k)) for k in (10, 60)]
+    configs += [(f"hybrid weighted α={al}", HybridRetriever(a.index, fusion="weighted", alpha=al))
+                for al in (0.3, 0.5, 0.7)]
+    lines = [f"{len(dataset)} questions from `{dataset_path.relative_to(ROOT)}` (no filters; a passage is "
+             "relevant when it holds a relevant quote, whitespace collapsed).", "",
+             "| retriever | hit@1 | hit@3 | hit@5 | hit@10 | MRR@10 |", "|---|---:|---:|---:|---:|---:|"]
+    for name, r in configs:
+        s = score(r, dataset, doc_files)
+        lines.append(f"| {name} | {s['hit@1']:.3f} | {s['hit@3']:.3f} | {s['hit@5']:.3f} | {s['hit@10']:.3f} | {s['MRR@10']:.3f} |")
+    return lines
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--reports", type=Path, default=ROOT / "data" / "reports", help="corpus to ingest")
+    ap.add_argument("--dataset", type=Path, default=ROOT / "eval" / "datasets" / "fusion_dev.jsonl",
+                    help="questions with relevant quotes for the fusion comparison")
+    ap.add_argument("--rounds", type=int, default=5, help="timed passes over the query list")
+    ap.add_argument("--out", type=Path, default=None, help="write Markdown here (default: print)")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        ingest_lines, a = bench_ingest(Path(tmp) / "index", args.reports)
+        search_lines = bench_search(a, args.rounds)
+        size = a.index.size_on_disk()
+        fusion_lines = bench_fusion(a, args.dataset)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out = [
+        "# Benchmarks", "",
+        f"Run {date.today().isoformat()} by `scripts/bench.py` on {platform.machine()}, "
+        f"{__import__('os').cpu_count()} cores, Python {platform.python_version()}; embedding model "
+        f"{a.settings.embedding_model} on the CPU. One run; medians are over repeated queries in that run.", "",
+        "## Ingest", "", *ingest_lines, "",
+        f"Index size on disk: **{size / 1e6:.1f} MB** (Chroma, BM25, catalog with cleaned text). "
+        f"Peak resident memory of the whole run: **{peak:.0f} MB**.", "",
+        "## Search latency (warm, k=8)", "", *search_lines, "",
+        "## Fusion: reciprocal rank fusion vs weighted scores", "", *fusion_lines, "",
+    ]
+    text = "\n".join(out)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
