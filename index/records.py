@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from ingest.records import Chunk
+
 
 @dataclass
 class Filters:
@@ -20,22 +22,12 @@ class Filters:
 
 
 @dataclass
-class Passage:
-    chunk_id: str
-    doc_id: str
-    text: str
-    start: int
-    end: int
-    section: str
-    page_start: int | None
-    page_end: int | None
-    forces: list[str]
-    year: int | None
-    report_type: str | None
-    title: str
-    score: float
-    rank: int
-    scores: dict[str, float] = field(default_factory=dict)  # per retriever: rank-based or raw
+class Passage(Chunk):
+    """A chunk as a search returned it: its fused score, rank and each retriever's score and rank."""
+    score: float = 0.0
+    rank: int = 0
+    scores: dict[str, float] = field(default_factory=dict)
 
-    def to_dict(self) -> dict:
-        return asdict(self)
+    @classmethod
+    def of(cls, chunk: Chunk, score: float, rank: int, scores: dict[str, float]) -> "Passage":
+        return cls(**vars(chunk), score=float(score), rank=rank, scores=scores)

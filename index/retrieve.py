@@ -41,14 +41,6 @@ def matches(chunk: Chunk, filters: Filters | None) -> bool:
     return True
 
 
-def _passage(chunk: Chunk, score: float, rank: int, scores: dict[str, float]) -> Passage:
-    return Passage(chunk_id=chunk.chunk_id, doc_id=chunk.doc_id, text=chunk.text, start=chunk.start,
-                   end=chunk.end, section=chunk.section, page_start=chunk.page_start,
-                   page_end=chunk.page_end, forces=chunk.forces, year=chunk.year,
-                   report_type=chunk.report_type, title=chunk.title, score=float(score), rank=rank,
-                   scores=scores)
-
-
 class DenseRetriever:
     name = "dense"
 
@@ -61,7 +53,7 @@ class DenseRetriever:
             return []
         hits = self.index.vectors.query(self.index.embedder.embed_query(query), k, filters)
         hits = [(cid, s) for cid, s in hits if cid in chunks]
-        return [_passage(chunks[cid], s, r + 1, {"dense": s}) for r, (cid, s) in enumerate(hits)]
+        return [Passage.of(chunks[cid], s, r + 1, {"dense": s}) for r, (cid, s) in enumerate(hits)]
 
 
 class BM25Retriever:
@@ -84,7 +76,7 @@ class BM25Retriever:
         for i in order:
             if not np.isfinite(scores[i]) or scores[i] <= 0:
                 break
-            out.append(_passage(chunks[bm25.chunk_ids[i]], scores[i], len(out) + 1, {"bm25": float(scores[i])}))
+            out.append(Passage.of(chunks[bm25.chunk_ids[i]], scores[i], len(out) + 1, {"bm25": float(scores[i])}))
         return out
 
 
