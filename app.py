@@ -13,8 +13,8 @@ st.set_page_config(page_title="hmiqa: inspection reports", page_icon="🔎", lay
 @st.cache_resource(show_spinner="Loading the index and the embedding model…")
 def load(index_dir: str) -> Assistant:
     assistant = Assistant.open(index_dir)
-    assistant.index.embedder.model  # load once per process, not on the first question
-    assistant.index.bm25
+    # load once per process, not on the first question (assigned: Streamlit would print a bare name)
+    _ = assistant.index.embedder.model, assistant.index.bm25
     return assistant
 
 

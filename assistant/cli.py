@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -53,6 +54,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `hmiqa search … | head` ends quietly
     args = _parser().parse_args(argv)
     from assistant import Assistant, HmiqaError  # heavy imports after argument errors are reported
 
@@ -108,7 +111,8 @@ def _search(assistant, args) -> int:
     for p in passages:
         page = f", p. {p.page_start}" if p.page_start else ""
         print(f"[{p.rank}] {p.title} · {', '.join(p.forces)} · {p.year}{page}\n    § {p.section}")
-        print("    " + (p.text if len(p.text) < 400 else p.text[:400] + "…") + "\n")
+        text = p.text if len(p.text) < 400 else p.text[:400] + "…"
+        print("    " + text.replace("\n\n", "\n").replace("\n", "\n    ") + "\n")
     return 0
 
 
@@ -142,7 +146,7 @@ def _ui(args) -> int:
     app = Path(__file__).resolve().parent.parent / "app.py"
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.address", "127.0.0.1",
            "--server.port", str(args.port), "--browser.gatherUsageStats", "false",
-           "--server.headless", "true"]
+           "--server.headless", "true", "--client.toolbarMode", "viewer"]
     return subprocess.call(cmd, env=env)
 
 

@@ -48,6 +48,8 @@ def test_search_page_shows_filtered_passages(seeded_index, monkeypatch):
     monkeypatch.setenv("HMIQA_INDEX", str(seeded_index))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
     assert not at.exception
+    assert at.main.children[0].type == "title", "nothing may render above the title"
+    assert not at.get("code") and not at.get("help")
     at.sidebar.multiselect[0].select("Hampshire").run()
     at.text_input[0].input("gifts and hospitality refused").run()
     assert not at.exception and not at.error
