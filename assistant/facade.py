@@ -71,7 +71,7 @@ class Assistant:
         if year_from and year_to and year_from > year_to:
             raise HmiqaError(f"the year range {year_from}–{year_to} is empty: --from must not be after --to")
         if report_types:
-            known = {d.report_type for d in self.index.catalog.documents() if d.report_type}
+            known = set(self.index.catalog.distinct("report_type"))
             bad = [t for t in report_types if t not in known]
             if bad:
                 raise HmiqaError(f"unknown report type {bad}; the index has: {sorted(known) or 'no documents'}")

@@ -78,6 +78,15 @@ class Catalog:
         self.db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
         self.db.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
 
+    def count(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM documents WHERE status='ready'").fetchone()[0]
+
+    def distinct(self, field: str) -> list:
+        """Distinct values of a document field, without loading any document text."""
+        rows = self.db.execute(f"SELECT DISTINCT json_extract(data, '$.{field}') FROM documents "
+                               "WHERE status='ready'")
+        return sorted(r[0] for r in rows if r[0] is not None)
+
     def documents(self) -> list[Document]:
         rows = self.db.execute("SELECT data FROM documents WHERE status='ready' ORDER BY source")
         return [Document.from_dict(json.loads(r[0])) for r in rows]

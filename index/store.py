@@ -23,7 +23,7 @@ class Index:
         self.path.mkdir(parents=True, exist_ok=True)
         self.catalog = Catalog(self.path / "catalog.sqlite")
         built_with = self.catalog.get_meta("embedding_model")
-        if built_with and built_with != embedding_model and self.catalog.documents():
+        if built_with and built_with != embedding_model and self.catalog.count():
             raise IndexMismatch(
                 f"the index at {self.path} was built with embedding model '{built_with}', not "
                 f"'{embedding_model}'. Use the same model, or ingest into a new --index directory")

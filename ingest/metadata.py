@@ -19,7 +19,7 @@ MONTH_RE = "(" + "|".join(m.capitalize() for m in MONTHS) + ")"
 SLOGANS = re.compile(r"^(inspecting policing in the public interest|promoting improvements in policing.*|"
                      r"hmic|hmicfrs|her majesty'?s inspectorate.*)$", re.I)
 MANIFEST_FIELDS = {"title", "forces", "year", "published", "inspection_year", "period",
-                   "report_type", "inspectorate", "source"}
+                   "report_type", "inspectorate", "url"}
 
 REPORT_TYPES = [
     # (report_type, test on (head, text, headings)), most specific first

@@ -76,11 +76,9 @@ def build_document(path: Path, fhash: str, count_tokens: Callable[[str], int] | 
         raise IngestError(str(path), "nothing readable was left after cleaning")
     manifest = metadata.read_manifest(path)
     fields = metadata.infer(cleaned.text, cleaned.sections, str(path))
-    values = {k: f.value for k, f in fields.items()}
+    values = {k: f.value for k, f in fields.items()} | {"url": None}
     confidence = {k: {"method": f.method, "confidence": f.confidence} for k, f in fields.items()}
     for key, value in manifest.items():
-        if key == "source":
-            continue
         values[key] = value
         confidence[key] = {"method": f"manifest {metadata.manifest_path(path).name}", "confidence": "manifest"}
     if "year" not in manifest and ("published" in manifest or "inspection_year" in manifest):
@@ -88,7 +86,7 @@ def build_document(path: Path, fhash: str, count_tokens: Callable[[str], int] | 
         values["year"] = int(y) if y.isdigit() else values["year"]
     doc = Document(
         doc_id=hashlib.sha256(cleaned.text.encode()).hexdigest()[:16],
-        source=manifest.get("source") or str(path.resolve()),
+        source=str(path.resolve()), url=manifest.get("url"),
         title=values["title"], forces=values["forces"], year=values["year"],
         published=values["published"], inspection_year=values["inspection_year"],
         period=values["period"], report_type=values["report_type"],
@@ -127,7 +125,6 @@ def _ingest_one(index, path: Path, report: IngestReport, max_tokens: int) -> str
             report.skipped.append(source)
             return "unchanged"
         doc, cleaned = build_document(path, fhash)
-        doc.source = source if doc.source == str(path.resolve()) else doc.source
         other = index.catalog.status(doc.doc_id)
         if other and other[0] != source and other[1] == "ready":
             report.warnings.append(f"{path}: same text as {other[0]}; not indexed twice")

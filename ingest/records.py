@@ -38,6 +38,7 @@ class Document:
     pages: list[int]
     metadata_confidence: dict[str, dict]
     text: str
+    url: str | None = None  # where the original lives (from a manifest), for a "view original" link
     file_hash: str = ""
     n_chunks: int = 0
     warnings: list[str] = field(default_factory=list)

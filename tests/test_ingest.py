@@ -116,3 +116,10 @@ def test_prune_drops_documents_whose_files_are_gone(fresh, corpus):
 def test_missing_path_is_reported(fresh, tmp_path):
     report = fresh.ingest([tmp_path / "nope"])
     assert not report.ok and report.failed[0].reason == "no such file or folder"
+
+
+def test_same_report_at_two_paths_is_indexed_once(fresh, corpus):
+    shutil.copy(CAMBS_2012, corpus / "copy-of-2012.txt")
+    report = fresh.ingest([corpus])
+    assert len(report.added) == 2 and any("same text as" in w for w in report.warnings)
+    assert len(fresh.documents()) == 2

@@ -61,10 +61,11 @@ def test_council_and_fire_service_are_not_counted_as_forces():
 def test_sidecar_manifest_overrides_inferred_fields(tmp_path):
     path = tmp_path / RESPONSE.name
     path.write_bytes(RESPONSE.read_bytes())
-    (tmp_path / (RESPONSE.name + ".meta.json")).write_text(json.dumps({"published": "2013-06-01", "forces": ["Cambs"]}))
+    (tmp_path / (RESPONSE.name + ".meta.json")).write_text(json.dumps({"published": "2013-06-01", "forces": ["Cambs"], "url": "https://example.org/r.pdf"}))
     doc, _ = build_document(path, "h")
     assert doc.published == "2013-06-01" and doc.year == 2013 and doc.forces == ["Cambridgeshire"]
     assert doc.metadata_confidence["published"]["confidence"] == "manifest"
+    assert doc.url == "https://example.org/r.pdf" and doc.source == str(path.resolve())
 
 
 def test_manifest_with_unknown_force_is_a_clear_error(tmp_path):
