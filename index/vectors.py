@@ -80,4 +80,4 @@ class VectorStore:
             return []
         res = self.collection.query(query_embeddings=[vector.tolist()], n_results=k,
                                     where=where_clause(filters), include=["distances"])
-        return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0])]
+        return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0], strict=True)]

@@ -204,7 +204,7 @@ def _looks_like_heading(text: str, n_lines: int) -> bool:
 def _drop_chrome(page_blocks: list[list[Block]], stats: Counter) -> None:
     """Web-page furniture at the top of a page: skip links, cookie and consultation banners."""
     blocks = page_blocks[0]
-    for i, b in enumerate(list(blocks[:12])):
+    for b in blocks[:12]:
         if CHROME_RE.match(b.text) and len(b.text.split()) <= 25:
             b.kind = "drop"
             stats["web_chrome"] += 1
@@ -227,7 +227,7 @@ def _pair_tables(blocks: list[Block], stats: Counter) -> None:
                   and not TOP_LEVEL_RE.match(b.text)
                   and b.kind in ("para", "heading") and not b.text.endswith("?")]
         if len(values) >= 2 and len(labels) == len(values):
-            for label, value in zip(labels, values):
+            for label, value in zip(labels, values, strict=True):
                 label.text, label.kind = f"{label.text}: {value.text}", "row"
             stats["table_rows_paired"] += len(values)
             for v in values:

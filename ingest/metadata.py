@@ -97,7 +97,7 @@ def _dates(text: str, head: str) -> dict[str, Field]:
         (r"\bPEEL (\d{4})\b", "PEEL year", "high"),
         (r"\b(\d{4})/\d{2} (?:PEEL|inspection)", "inspection period", "high"),
         (rf"12 months to {MONTH_RE} (\d{{4}})", "data period '12 months to …'", "medium"),
-        (rf"inspections? (?:in forces )?(?:started|took place|began)[^.]*?(\d{{4}})", "inspection dates", "medium"),
+        (r"inspections? (?:in forces )?(?:started|took place|began)[^.]*?(\d{4})", "inspection dates", "medium"),
     ]:
         m = re.search(pattern, text)
         if m:

@@ -36,7 +36,7 @@ def bench_ingest(index_dir: Path, reports: Path) -> tuple[list[str], Assistant]:
     rows = []
     t0 = time.perf_counter()
     a = Assistant.open(index_dir)
-    a.index.embedder.model
+    _ = a.index.embedder.model
     load_s = time.perf_counter() - t0
     total_chunks, total_s = 0, 0.0
     for f in sorted(reports.iterdir()):

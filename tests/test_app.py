@@ -1,7 +1,6 @@
 """The search page: served by `hmiqa ui` over real HTTP, and its script run by Streamlit's AppTest."""
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
