@@ -39,6 +39,22 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print passages as JSON")
     _index_arg(p)
 
+    for name, help_ in (("ask", "answer a question with cited sentences from the reports"),
+                        ("chat", "a conversation in the terminal; follow-ups use earlier turns")):
+        p = sub.add_parser(name, help=help_)
+        if name == "ask":
+            p.add_argument("question", help="the question, in plain words")
+            p.add_argument("--json", action="store_true", help="print the answer record as JSON")
+        p.add_argument("--force", action="append", default=[], metavar="F",
+                       help="only this force (overrides forces named in the question; repeatable)")
+        p.add_argument("--from", dest="year_from", type=int, metavar="YEAR", help="only reports from this year on")
+        p.add_argument("--to", dest="year_to", type=int, metavar="YEAR", help="only reports up to this year")
+        p.add_argument("--type", dest="report_type", action="append", default=[], metavar="T",
+                       help="only this report type")
+        p.add_argument("--mode", default="extractive", choices=["extractive"],
+                       help="how answers are written (extractive: verbatim cited sentences, no LLM)")
+        _index_arg(p)
+
     p = sub.add_parser("docs", help="list indexed documents with their inferred metadata")
     p.add_argument("--json", action="store_true", help="print documents as JSON (without their text)")
     _index_arg(p)
@@ -116,6 +132,57 @@ def _search(assistant, args) -> int:
     return 0
 
 
+def _caller_filters(assistant, args):
+    if not (args.force or args.year_from or args.year_to or args.report_type):
+        return None
+    return assistant.filters(forces=args.force, year_from=args.year_from, year_to=args.year_to,
+                             report_types=args.report_type)
+
+
+def _print_answer(answer) -> None:
+    print(answer.answer)
+    if answer.citations:
+        print("\nSources:")
+    for c in answer.citations:
+        page = f", p. {c.page}" if c.page else ""
+        print(f"[{c.n}] {c.title} · {c.force} · {c.year}{page} · § {c.section}")
+    for notice in answer.notices:
+        print(f"note: {notice}", file=sys.stderr)
+
+
+def _ask(assistant, args) -> int:
+    answer = assistant.ask(args.question, filters=_caller_filters(assistant, args), mode=args.mode)
+    if args.json:
+        print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        _print_answer(answer)
+    return 0
+
+
+def _chat(assistant, args) -> int:
+    from assistant import HmiqaError
+
+    history: list[str] = []
+    print("Ask about the inspection reports; follow-ups such as 'and Hampshire?' use earlier turns. "
+          "Empty line or Ctrl-D to quit.")
+    while True:
+        try:
+            question = input("\nyou> ").strip()
+        except EOFError:
+            return 0
+        if not question:
+            return 0
+        try:
+            answer = assistant.ask(question, filters=_caller_filters(assistant, args), history=history,
+                                   mode=args.mode)
+        except HmiqaError as e:
+            print(f"hmiqa: {e}")
+            continue
+        print()
+        _print_answer(answer)
+        history.append(question)
+
+
 def _docs(assistant, args) -> int:
     docs = assistant.documents()
     if args.json:
@@ -150,7 +217,7 @@ def _ui(args) -> int:
     return subprocess.call(cmd, env=env)
 
 
-COMMANDS = {"ingest": _ingest, "search": _search, "docs": _docs, "stats": _stats}
+COMMANDS = {"ingest": _ingest, "search": _search, "ask": _ask, "chat": _chat, "docs": _docs, "stats": _stats}
 
 if __name__ == "__main__":
     sys.exit(main())

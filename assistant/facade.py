@@ -1,6 +1,8 @@
 """`Assistant`: the one object every surface (CLI, app, API) calls."""
 from __future__ import annotations
 
+import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
@@ -16,7 +18,12 @@ from index.records import Filters, Passage  # noqa: E402
 from index.retrieve import UnknownRetriever, get_retriever  # noqa: E402
 from index.store import Index, IndexMismatch  # noqa: E402
 
+from . import extractive  # noqa: E402
+from .query import Query, understand  # noqa: E402
+from .records import Answer  # noqa: E402
 from .settings import Settings, SettingsError  # noqa: E402
+
+MODES = ("extractive",)
 
 
 class HmiqaError(Exception):
@@ -27,6 +34,7 @@ class Assistant:
     def __init__(self, index: Index, settings: Settings):
         self.index = index
         self.settings = settings
+        self._docs: dict[str, Document] = {}
 
     @classmethod
     def open(cls, index_dir: str | Path | None = None, **overrides) -> "Assistant":
@@ -41,6 +49,7 @@ class Assistant:
 
     def ingest(self, paths: list[str | Path], prune: bool = False,
                progress: Callable[[int, int, str, str], None] | None = None) -> IngestReport:
+        self._docs.clear()
         return ingest(self.index, [Path(p) for p in paths], prune=prune,
                       max_tokens=self.settings.chunk_tokens, progress=progress)
 
@@ -92,3 +101,132 @@ class Assistant:
         except UnknownRetriever as e:
             raise HmiqaError(str(e)) from None
         return r.search(question, k=k, filters=filters)
+
+    # --- answering -------------------------------------------------------------------------
+
+    def _doc(self, doc_id: str) -> Document:
+        if doc_id not in self._docs:
+            self._docs[doc_id] = self.document(doc_id)
+        return self._docs[doc_id]
+
+    def page(self, doc_id: str, offset: int) -> int | None:
+        return self._doc(doc_id).page_at(offset)
+
+    def period(self, doc_id: str) -> str | None:
+        return self._doc(doc_id).period
+
+    def understand(self, question: str, history: list | None = None, filters: Filters | None = None) -> Query:
+        """The question's filters and topic, resolved against earlier turns; caller filters win."""
+        years = self.index.catalog.distinct("year")
+        types = self.index.catalog.distinct("report_type")
+        previous = None
+        for turn in history or []:
+            text = turn if isinstance(turn, str) else getattr(turn, "question", None) or turn.get("question", "")
+            previous = understand(text, previous, max(years, default=None), types)
+        q = understand(question, previous, max(years, default=None), types)
+        if filters is not None:
+            if filters.forces:
+                q.forces, q.sources["forces"] = list(filters.forces), "caller"
+            if filters.year_from is not None or filters.year_to is not None:
+                q.year_from, q.year_to, q.sources["years"] = filters.year_from, filters.year_to, "caller"
+            if filters.report_types:
+                q.report_types, q.sources["report_types"] = list(filters.report_types), "caller"
+        return q
+
+    def ask(self, question: str, filters: Filters | None = None, history: list | None = None,
+            mode: str = "extractive", k: int = 8) -> Answer:
+        if not question or not question.strip():
+            raise HmiqaError("the question is empty; type what you want to know")
+        if mode not in MODES:
+            raise HmiqaError(f"unknown answer mode '{mode}'; choose one of: {', '.join(MODES)}")
+        t0 = time.perf_counter()
+        q = self.understand(question, history, filters)
+        applied = Filters(forces=q.forces, year_from=q.year_from, year_to=q.year_to,
+                          report_types=q.report_types, doc_ids=list(filters.doc_ids) if filters else [])
+        answer = Answer(question=question, answer="", mode=mode,
+                        filters={**applied.to_dict(), "topic": q.topic, "intent": q.intent, "sources": q.sources})
+        if q.unknown_forces:
+            answer.refused = True
+            answer.answer = (f"hmiqa does not know a police force called {', '.join(q.unknown_forces)}. "
+                             "Name one of the forces of England and Wales.")
+            return self._timed(answer, t0)
+        query = q.topic or question
+        if q.intent == "recommend":
+            query += " recommendation should"
+        timeline = q.intent == "progress"
+        passages = self.search(query, k=k + 4 if timeline else k, filters=applied)
+        t1 = time.perf_counter()
+        if not passages and not applied.is_empty():
+            return self._timed(self._emptied(answer, q, applied, query, k), t0, t1)
+        cands = extractive.candidates(passages)
+        extractive.score(cands, q.topic, question, self.index.embedder.embed, progress=timeline)
+        best = max((c.score for c in cands), default=0.0)
+        if best < self.settings.refuse_below:
+            answer.refused = True
+            answer.answer = (self._filter_line(q) + "The indexed reports do not answer this"
+                             + (f" (closest match scored {best:.2f})." if cands else "."))
+            return self._timed(answer, t0, t1)
+        if q.intent == "recommend":
+            cands = [c for c in cands if extractive.RECOMMENDATION_RE.search(c.text)] or cands
+        if timeline:
+            chosen = extractive.select_per_report(cands, per_doc=5, margin=0.5,
+                                                  floor=max(self.settings.refuse_below, best - 0.5))
+        else:
+            chosen = extractive.select(cands, limit=5, per_doc=2,
+                                       floor=max(self.settings.refuse_below, best - self.settings.answer_margin))
+        body, answer.sentences, answer.citations = extractive.compose(chosen, timeline, self)
+        answer.answer = self._filter_line(q) + body
+        return self._timed(answer, t0, t1)
+
+    def _emptied(self, answer: Answer, q: Query, applied: Filters, query: str, k: int) -> Answer:
+        """Say which filter left no evidence, and show the best evidence without it, labelled."""
+        answer.refused = True
+        culprit, relaxed = None, None
+        for name, loosened in (("force", replace(applied, forces=[])),
+                               ("years", replace(applied, year_from=None, year_to=None)),
+                               ("report type", replace(applied, report_types=[]))):
+            if loosened != applied and self.search(query, k=1, filters=loosened):
+                culprit, relaxed = name, loosened
+                break
+        covered = {"force": ", ".join(self.index.catalog.distinct_forces()),
+                   "years": ", ".join(map(str, self.index.catalog.distinct("year"))),
+                   "report type": ", ".join(self.index.catalog.distinct("report_type"))}
+        if culprit is None:
+            answer.answer = self._filter_line(q) + "No indexed report matches these filters."
+            return answer
+        wanted = {"force": ", ".join(applied.forces),
+                  "years": f"{applied.year_from or '…'}–{applied.year_to or '…'}",
+                  "report type": ", ".join(applied.report_types)}[culprit]
+        answer.notices.append(f"no evidence for {culprit} {wanted}; the index covers {culprit} {covered[culprit]}")
+        passages = self.search(query, k=k, filters=relaxed)
+        cands = extractive.candidates(passages)
+        extractive.score(cands, q.topic, q.question, self.index.embedder.embed)
+        chosen = extractive.select(cands, limit=3, per_doc=1, floor=self.settings.refuse_below)
+        body, answer.sentences, answer.citations = extractive.compose(chosen, False, self)
+        answer.answer = (self._filter_line(q) + f"The indexed reports have nothing for {culprit} {wanted} "
+                         f"(they cover {covered[culprit]}).\n\n"
+                         + (f"**Closest evidence without the {culprit} filter (not about {wanted}):**\n" + body
+                            if chosen else ""))
+        return answer
+
+    @staticmethod
+    def _filter_line(q: Query) -> str:
+        parts = []
+        if q.forces:
+            parts.append(f"force {', '.join(q.forces)} ({q.sources.get('forces')})")
+        if q.year_from or q.year_to:
+            span = (f"{q.year_from}–{q.year_to}" if q.year_from and q.year_to and q.year_from != q.year_to
+                    else f"{q.year_from}" if q.year_from == q.year_to else
+                    f"{q.year_from} onward" if q.year_from else f"up to {q.year_to}")
+            parts.append(f"years {span} ({q.sources.get('years')})")
+        if q.report_types:
+            parts.append(f"report type {', '.join(q.report_types)} ({q.sources.get('report_types')})")
+        return ("*Filters: " + "; ".join(parts) + ".*\n\n") if parts else ""
+
+    @staticmethod
+    def _timed(answer: Answer, t0: float, t1: float | None = None) -> Answer:
+        end = time.perf_counter()
+        answer.timings_ms = {"total": round((end - t0) * 1000, 1)}
+        if t1:
+            answer.timings_ms["retrieval"] = round((t1 - t0) * 1000, 1)
+        return answer

@@ -34,6 +34,8 @@ TABLE = [
     Setting("rrf_k", 60, "reciprocal rank fusion constant"),
     Setting("alpha", 0.3, "weight of the dense score in weighted fusion (0..1)"),
     Setting("k", 8, "passages returned by a search"),
+    Setting("refuse_below", 0.45, "refuse when the best evidence sentence scores below this"),
+    Setting("answer_margin", 0.3, "keep sentences scoring within this of the best one"),
 ]
 
 
@@ -47,6 +49,8 @@ class Settings:
     rrf_k: int
     alpha: float
     k: int
+    refuse_below: float
+    answer_margin: float
 
     @classmethod
     def load(cls, config: Path | None = None, **overrides) -> "Settings":

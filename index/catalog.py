@@ -87,6 +87,11 @@ class Catalog:
                                "WHERE status='ready'")
         return sorted(r[0] for r in rows if r[0] is not None)
 
+    def distinct_forces(self) -> list[str]:
+        rows = self.db.execute("SELECT DISTINCT j.value FROM documents, json_each(documents.data, '$.forces') j "
+                               "WHERE status='ready'")
+        return sorted(r[0] for r in rows)
+
     def documents(self) -> list[Document]:
         rows = self.db.execute("SELECT data FROM documents WHERE status='ready' ORDER BY source")
         return [Document.from_dict(json.loads(r[0])) for r in rows]

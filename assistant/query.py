@@ -1,0 +1,150 @@
+"""Query understanding without an LLM: forces, years, report types and topic from a question,
+carried across a conversation ("and Hampshire?", "what about after 2018?", "what did they recommend?")."""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field, replace
+
+from ingest import forces as force_table
+
+PROGRESS_RE = re.compile(r"\b(since|progress\w*|improv\w*|still|chang\w*|over time|timeline|"
+                         r"developments?|moved on|now)\b", re.I)
+RECOMMEND_RE = re.compile(r"\b(recommend\w*|areas? for improvement|told to|asked to|should)\b", re.I)
+PRONOUN_RE = re.compile(r"\b(they|them|their|it|its|the force|the constabulary|that force)\b", re.I)
+FOLLOW_UP_RE = re.compile(r"^\s*(and|what about|how about|and what about|same for|what of|now)\b", re.I)
+FILLER_RE = re.compile(
+    r"\b(what|which|who|how|has|have|had|been|was|were|is|are|did|does|do|the|a|an|of|on|in|to|for|"
+    r"about|made|make|any|there|by|hmic|hmicfrs|inspectorate|inspection|inspections|report|reports|"
+    r"find|found|say|said|tell|me|progress|since|after|before|between|and|or|from|until|up|latest|"
+    r"last|recent|most|years?|still|improved|improve|improvement|change|changed|force|forces|"
+    r"constabulary|police|they|them|their|it|its|we|us|our|please|with|at|that|this|these|those|"
+    r"recommend|recommended|recommendations?|what's|whats|current|position|now|over|time|can|could|"
+    r"would|should|be|being|areas?|so|far|then|also|same)\b", re.I)
+YEAR = r"((?:19|20)\d\d)"
+
+
+@dataclass
+class Query:
+    """What a question asks for, with where each filter came from (question, conversation, caller)."""
+    question: str
+    topic: str = ""
+    forces: list[str] = field(default_factory=list)
+    year_from: int | None = None
+    year_to: int | None = None
+    report_types: list[str] = field(default_factory=list)
+    intent: str = "fact"  # fact | progress | recommend
+    unknown_forces: list[str] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _forces_in(text: str) -> list[str]:
+    found = []
+    for canonical, aliases in force_table.FORCES.items():
+        names = sorted({canonical, *aliases}, key=len, reverse=True)
+        for name in names:
+            flags = 0 if (name.isupper() and len(name) <= 4) else re.I  # "MPS", "GMP" only in capitals
+            if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text, flags):
+                found.append(canonical)
+                break
+    return found
+
+
+def _unknown_places(text: str) -> list[str]:
+    """Capitalised words after "in"/"for" that are not forces we know ("vetting in Gotham")."""
+    out = []
+    for m in re.finditer(r"\b(?:in|for|about|and)\s+([A-Z][a-z]+(?:[ -][A-Z][a-z]+)?)(?:\s+(?:Police|Constabulary))", text):
+        try:
+            force_table.resolve(m.group(1))
+        except force_table.UnknownForce:
+            out.append(m.group(1))
+    return out
+
+
+def _years(text: str, newest: int | None) -> tuple[int | None, int | None, str]:
+    t = text.lower()
+    if m := re.search(rf"between {YEAR} and {YEAR}", t) or re.search(rf"from {YEAR} (?:to|until|till|-|–) {YEAR}", t):
+        a, b = sorted(map(int, m.groups()))
+        return a, b, m.group(0)
+    if m := re.search(rf"\b(?:since|from) {YEAR}", t):
+        return int(m.group(1)), None, m.group(0)
+    if m := re.search(rf"\bafter {YEAR}", t):
+        return int(m.group(1)) + 1, None, m.group(0)
+    if m := re.search(rf"\bbefore {YEAR}", t):
+        return None, int(m.group(1)) - 1, m.group(0)
+    if m := re.search(rf"\b(?:by|until|up to) {YEAR}", t):
+        return None, int(m.group(1)), m.group(0)
+    if m := re.search(rf"\b(?:in|during) {YEAR}(?:/\d\d)?", t):
+        return int(m.group(1)), int(m.group(1)), m.group(0)
+    words = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+    if newest and (m := re.search(r"\b(?:last|past) (\d+|" + "|".join(words) + r") years", t)):
+        n = int(m.group(1)) if m.group(1).isdigit() else words[m.group(1)]
+        return newest - n + 1, None, m.group(0)
+    if newest and re.search(r"\b(latest|most recent|newest|last) (inspection|report|position|findings?)\b", t):
+        return newest, None, "the latest inspection"
+    return None, None, ""
+
+
+def _report_types(text: str, known: list[str]) -> list[str]:
+    t = text.lower()
+    out = [k for k in known if k.lower() in t]
+    if not out and re.search(r"\bpeel\b", t):
+        out = [k for k in known if k.lower().startswith("peel")]
+    return out
+
+
+def topic_of(text: str) -> str:
+    stripped = re.sub(rf"\b{YEAR}(/\d\d)?\b|['’]s\b", " ", text)
+    for canonical in _forces_in(stripped):
+        for name in sorted({canonical, *force_table.FORCES[canonical]}, key=len, reverse=True):
+            stripped = re.sub(rf"(?<![\w-]){re.escape(name)}(?![\w-])", " ", stripped, flags=re.I)
+    words = FILLER_RE.sub(" ", re.sub(r"[^\w\s'-]", " ", stripped)).split()
+    return " ".join(words)
+
+
+def understand(question: str, previous: Query | None = None, newest_year: int | None = None,
+               known_types: list[str] | None = None) -> Query:
+    q = Query(question=question)
+    forces = _forces_in(question)
+    q.unknown_forces = _unknown_places(question) if not forces else []
+    if forces:
+        q.forces, q.sources["forces"] = forces, "question"
+    y_from, y_to, phrase = _years(question, newest_year)
+    if phrase:
+        q.year_from, q.year_to, q.sources["years"] = y_from, y_to, f"question ('{phrase}')"
+    types = _report_types(question, known_types or [])
+    if types:
+        q.report_types, q.sources["report_types"] = types, "question"
+    q.topic = topic_of(question)
+    q.intent = ("recommend" if RECOMMEND_RE.search(question) else
+                "progress" if PROGRESS_RE.search(question) or re.match(r"(since|after|from|last|past)\b", phrase)
+                else "fact")
+    if previous is not None and _is_follow_up(question, q):
+        q = _carry(q, previous)
+    return q
+
+
+def _is_follow_up(question: str, q: Query) -> bool:
+    return bool(FOLLOW_UP_RE.search(question) or PRONOUN_RE.search(question) or len(question.split()) <= 4)
+
+
+def _carry(q: Query, prev: Query) -> Query:
+    """Keep from the earlier turn whatever this one does not restate."""
+    changes: dict = {}
+    if q.intent == "fact" and prev.intent in ("progress", "recommend") and "years" not in q.sources:
+        changes.update(intent=prev.intent)
+    if not q.forces and not q.unknown_forces and prev.forces:
+        changes.update(forces=list(prev.forces))
+        q.sources["forces"] = "conversation"
+    if "years" not in q.sources and (prev.year_from or prev.year_to):
+        changes.update(year_from=prev.year_from, year_to=prev.year_to)
+        q.sources["years"] = "conversation"
+    if not q.report_types and prev.report_types:
+        changes.update(report_types=list(prev.report_types))
+        q.sources["report_types"] = "conversation"
+    if len(q.topic.split()) <= 1 and prev.topic and q.topic not in prev.topic.split():
+        changes.update(topic=(prev.topic + " " + q.topic).strip())
+        q.sources["topic"] = "conversation"
+    return replace(q, **changes)
