@@ -161,6 +161,7 @@ class Assistant:
         cands = extractive.candidates(passages)
         extractive.score(cands, q.topic, question, self.index.embedder.embed, progress=timeline)
         best = max((c.score for c in cands), default=0.0)
+        answer.evidence_score = round(best, 4)
         if best < self.settings.refuse_below:
             answer.refused = True
             answer.answer = (self._filter_line(q) + "The indexed reports do not answer this"

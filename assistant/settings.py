@@ -34,7 +34,8 @@ TABLE = [
     Setting("rrf_k", 60, "reciprocal rank fusion constant"),
     Setting("alpha", 0.3, "weight of the dense score in weighted fusion (0..1)"),
     Setting("k", 8, "passages returned by a search"),
-    Setting("refuse_below", 0.45, "refuse when the best evidence sentence scores below this"),
+    # tuned by scripts/bench.py on answerable vs unanswerable questions (docs/BENCHMARKS.md)
+    Setting("refuse_below", 0.68, "refuse when the best evidence sentence scores below this"),
     Setting("answer_margin", 0.3, "keep sentences scoring within this of the best one"),
 ]
 

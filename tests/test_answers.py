@@ -1,0 +1,120 @@
+"""Cited extractive answers over the seed index: timelines, exact quotes, refusals, follow-ups."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import ROOT
+
+
+def check_citations(assistant, answer):
+    """Every quote is an exact substring of its passage and of the document at start:end."""
+    chunks = assistant.index.chunk_map()
+    assert answer.citations
+    for c in answer.citations:
+        assert c.quote in chunks[c.chunk_id].text
+        assert assistant.document(c.doc_id).text[c.start:c.end] == c.quote
+        assert f"[{c.n}]" in answer.answer
+    numbers = {c.n for c in answer.citations}
+    for s in answer.sentences:
+        assert s.citations and set(s.citations) <= numbers
+        assert s.text in answer.answer
+
+
+def test_vetting_progress_since_2014_is_a_cited_timeline(seeded):
+    answer = seeded.ask("What progress has been made on vetting since 2014?")
+    assert not answer.refused and answer.filters["year_from"] == 2014 and answer.filters["intent"] == "progress"
+    check_citations(seeded, answer)
+    text = answer.answer
+    assert text.index("### 2014") < text.index("### 2020")
+    cambs14 = text.index("Vetting arrangements do not fully comply with the national vetting policy")
+    assert cambs14 < text.index("re-vetting of all staff") < text.index("encouraging progress in improving its vetting")
+    assert "the force should ensure that it complies, as far as practicable, with the current national vetting policy" in text
+    assert "doesn’t yet fully comply with all elements of national vetting standards" in text
+    assert "Latest position (2020)" in text
+    years = [c.year for c in sorted(answer.citations, key=lambda c: c.n)]
+    assert years == sorted(years)
+
+
+@pytest.mark.parametrize("question,why", [
+    ("What did HMIC say about police use of drones?", "do not answer"),
+    ("What is the burglary detection rate?", "do not answer"),
+    ("How much did the force spend on overtime?", "do not answer"),
+    ("What did HMIC find about vetting in Kent Police?", "nothing for force Kent"),
+    ("What did HMIC find about vetting in Gotham Police?", "does not know a police force called Gotham"),
+])
+def test_questions_the_reports_cannot_answer_are_refused(seeded, question, why):
+    answer = seeded.ask(question)
+    assert answer.refused
+    assert why in answer.answer
+
+
+def test_empty_force_filter_shows_labelled_evidence_without_it(seeded):
+    answer = seeded.ask("What did HMIC find about vetting in Kent Police?")
+    assert "Closest evidence without the force filter (not about Kent)" in answer.answer
+    assert answer.notices and "Cambridgeshire, Hampshire" in answer.notices[0]
+    check_citations(seeded, answer)
+
+
+def test_follow_up_swaps_the_force(seeded):
+    first = "What progress has been made on vetting since 2014?"
+    answer = seeded.ask("and Hampshire?", history=[first])
+    assert answer.filters["forces"] == ["Hampshire"] and answer.filters["year_from"] == 2014
+    assert answer.filters["sources"]["topic"] == "conversation"
+    check_citations(seeded, answer)
+    assert {c.force for c in answer.citations} == {"Hampshire"}
+    assert any("vetting" in c.quote.lower() for c in answer.citations)
+
+
+def test_follow_up_changes_the_years(seeded):
+    history = ["What did HMIC find about vetting in Cambridgeshire?"]
+    answer = seeded.ask("what about after 2018?", history=history)
+    assert answer.filters["forces"] == ["Cambridgeshire"] and answer.filters["year_from"] == 2019
+    check_citations(seeded, answer)
+    assert {c.year for c in answer.citations} == {2020}
+
+
+def test_what_did_they_recommend(seeded):
+    history = ["How does Cambridgeshire deal with corruption intelligence?"]
+    answer = seeded.ask("what did they recommend?", history=history)
+    assert answer.filters["intent"] == "recommend" and answer.filters["forces"] == ["Cambridgeshire"]
+    check_citations(seeded, answer)
+    assert any("should" in c.quote for c in answer.citations)
+
+
+def test_caller_filters_override_the_question(seeded):
+    answer = seeded.ask("vetting in Cambridgeshire", filters=seeded.filters(forces=["Hampshire"]))
+    assert answer.filters["forces"] == ["Hampshire"] and answer.filters["sources"]["forces"] == "caller"
+    assert {c.force for c in answer.citations} == {"Hampshire"}
+
+
+def test_table_figures_are_cited_row_by_row(seeded):
+    answer = seeded.ask("How many public complaints did Cambridgeshire get in the 12 months to March 2014?")
+    check_citations(seeded, answer)
+    assert any(c.quote == "Total public complaints against officers and staff, 12 months to March 2014: 356"
+               for c in answer.citations)
+
+
+def test_ask_json_and_errors(seeded_index):
+    cli = [sys.executable, "-m", "assistant.cli", "ask", "Are refused gifts recorded?", "--json",
+           "--index", str(seeded_index)]
+    out = subprocess.run(cli, capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert out.returncode == 0, out.stderr
+    record = json.loads(out.stdout)
+    assert {"answer", "sentences", "citations", "filters", "refused", "mode", "timings_ms"} <= set(record)
+    assert {"n", "chunk_id", "doc_id", "title", "force", "year", "section", "page", "quote", "start", "end"} \
+        <= set(record["citations"][0])
+    empty = subprocess.run(cli[:4] + ["  ", "--index", str(seeded_index)], capture_output=True, text=True, cwd=ROOT)
+    assert empty.returncode == 2 and "question is empty" in empty.stderr
+
+
+def test_chat_carries_the_conversation(seeded_index):
+    out = subprocess.run([sys.executable, "-m", "assistant.cli", "chat", "--index", str(seeded_index)],
+                         input="What did HMIC find about gifts and hospitality in Cambridgeshire?\nand Hampshire?\n\n",
+                         capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert out.returncode == 0, out.stderr
+    second = out.stdout.split("you>")[2]
+    assert "force Hampshire (question)" in second and "Hampshire Constabulary" in second
