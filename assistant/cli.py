@@ -51,8 +51,9 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--to", dest="year_to", type=int, metavar="YEAR", help="only reports up to this year")
         p.add_argument("--type", dest="report_type", action="append", default=[], metavar="T",
                        help="only this report type")
-        p.add_argument("--mode", default="extractive", choices=["extractive"],
-                       help="how answers are written (extractive: verbatim cited sentences, no LLM)")
+        p.add_argument("--mode", default="extractive", choices=["extractive", "llm"],
+                       help="extractive: verbatim cited sentences, no LLM; llm: the configured LLM "
+                            "(HMIQA_LLM_*) writes from numbered passages, citations checked")
         _index_arg(p)
 
     p = sub.add_parser("docs", help="list indexed documents with their inferred metadata")

@@ -23,7 +23,7 @@ from .query import Query, understand  # noqa: E402
 from .records import Answer  # noqa: E402
 from .settings import Settings, SettingsError  # noqa: E402
 
-MODES = ("extractive",)
+MODES = ("extractive", "llm")
 
 
 class HmiqaError(Exception):
@@ -177,7 +177,27 @@ class Assistant:
                                        floor=max(self.settings.refuse_below, best - self.settings.answer_margin))
         body, answer.sentences, answer.citations = extractive.compose(chosen, timeline, self)
         answer.answer = self._filter_line(q) + body
+        if mode == "llm":
+            self._llm_answer(answer, q, passages)
         return self._timed(answer, t0, t1)
+
+    def _llm_answer(self, answer: Answer, q: Query, passages: list[Passage]) -> None:
+        """Replace the extractive answer by the LLM's, checked; keep the extractive one on failure."""
+        from . import llm
+
+        try:
+            model = self._llm if getattr(self, "_llm", None) else llm.build(self.settings)
+            self._llm = model
+            text = llm.generate(model, q.question, passages)
+        except llm.LLMUnavailable as e:
+            answer.mode = "extractive"
+            answer.notices.append(f"LLM unavailable ({e}); this is the extractive answer")
+            answer.answer = f"*LLM unavailable; showing the extractive answer.*\n\n{answer.answer}"
+            return
+        body, sentences, citations, notices = llm.check(text, passages, self.page)
+        answer.answer = self._filter_line(q) + body
+        answer.sentences, answer.citations = sentences, citations
+        answer.notices.extend(notices)
 
     def _emptied(self, answer: Answer, q: Query, applied: Filters, query: str, k: int) -> Answer:
         """Say which filter left no evidence, and show the best evidence without it, labelled."""

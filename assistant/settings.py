@@ -37,6 +37,12 @@ TABLE = [
     # tuned by scripts/bench.py on answerable vs unanswerable questions (docs/BENCHMARKS.md)
     Setting("refuse_below", 0.68, "refuse when the best evidence sentence scores below this"),
     Setting("answer_margin", 0.3, "keep sentences scoring within this of the best one"),
+    Setting("llm_provider", "none", "LLM for --mode llm: none, openai (any OpenAI-compatible server) or ollama"),
+    Setting("llm_base_url", "http://127.0.0.1:11434", "LLM endpoint, e.g. http://127.0.0.1:8080/v1 for llama.cpp"),
+    Setting("llm_model", "", "model name the endpoint serves"),
+    Setting("llm_api_key", "", "API key for the endpoint, if it needs one"),
+    Setting("llm_timeout", 60.0, "seconds to wait for the LLM before falling back to the extractive answer"),
+    Setting("llm_max_tokens", 400, "most tokens the LLM may write"),
 ]
 
 
@@ -52,6 +58,12 @@ class Settings:
     k: int
     refuse_below: float
     answer_margin: float
+    llm_provider: str
+    llm_base_url: str
+    llm_model: str
+    llm_api_key: str
+    llm_timeout: float
+    llm_max_tokens: int
 
     @classmethod
     def load(cls, config: Path | None = None, **overrides) -> "Settings":
@@ -80,6 +92,8 @@ class Settings:
                 raise SettingsError(f"setting {f.name}={values[f.name]!r} should be a {type(default).__name__}") from None
         if typed["fusion"] not in ("rrf", "weighted"):
             raise SettingsError(f"fusion must be 'rrf' or 'weighted', not {typed['fusion']!r}")
+        if typed["llm_provider"] not in ("none", "openai", "ollama"):
+            raise SettingsError(f"llm_provider must be none, openai or ollama, not {typed['llm_provider']!r}")
         if not 0 <= typed["alpha"] <= 1:
             raise SettingsError("alpha must be between 0 and 1")
         return cls(**typed)
