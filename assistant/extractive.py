@@ -77,7 +77,7 @@ def score(cands: list[Candidate], topic: str, question: str, embed, progress: bo
         if progress and CHANGE_RE.search(c.text):
             c.score += 0.2  # a progress question wants what changed and where things stand
             if FIGURES_RE.search(c.text):
-                c.score += 0.15  # …and measured change most of all
+                c.score += 0.3  # …and measured change most of all
         previous = c
 
 
