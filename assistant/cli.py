@@ -15,6 +15,15 @@ def _index_arg(p: argparse.ArgumentParser) -> None:
                    help="index directory (env HMIQA_INDEX, default ./var/index)")
 
 
+def _filter_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--force", action="append", default=[], metavar="F",
+                   help="only this force (repeatable; short names such as 'Cambs' work; overrides the question)")
+    p.add_argument("--from", dest="year_from", type=int, metavar="YEAR", help="only reports from this year on")
+    p.add_argument("--to", dest="year_to", type=int, metavar="YEAR", help="only reports up to this year")
+    p.add_argument("--type", dest="report_type", action="append", default=[], metavar="T",
+                   help="only this report type, e.g. 'integrity and corruption' (see `hmiqa stats`)")
+
+
 def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="hmiqa", description="Search and question HMIC/HMICFRS inspection reports.")
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -28,12 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("search", help="find the passages that best match a question")
     p.add_argument("question", help="what to look for, in plain words")
     p.add_argument("--k", type=int, default=None, help="how many passages (default 8)")
-    p.add_argument("--force", action="append", default=[], metavar="F",
-                   help="only this force (repeatable; short names such as 'Cambs' work)")
-    p.add_argument("--from", dest="year_from", type=int, metavar="YEAR", help="only reports from this year on")
-    p.add_argument("--to", dest="year_to", type=int, metavar="YEAR", help="only reports up to this year")
-    p.add_argument("--type", dest="report_type", action="append", default=[], metavar="T",
-                   help="only this report type, e.g. 'integrity and corruption' (see `hmiqa stats`)")
+    _filter_args(p)
     p.add_argument("--retriever", choices=["hybrid", "dense", "bm25"], default=None,
                    help="retrieval method (default hybrid)")
     p.add_argument("--json", action="store_true", help="print passages as JSON")
@@ -45,12 +49,7 @@ def _parser() -> argparse.ArgumentParser:
         if name == "ask":
             p.add_argument("question", help="the question, in plain words")
             p.add_argument("--json", action="store_true", help="print the answer record as JSON")
-        p.add_argument("--force", action="append", default=[], metavar="F",
-                       help="only this force (overrides forces named in the question; repeatable)")
-        p.add_argument("--from", dest="year_from", type=int, metavar="YEAR", help="only reports from this year on")
-        p.add_argument("--to", dest="year_to", type=int, metavar="YEAR", help="only reports up to this year")
-        p.add_argument("--type", dest="report_type", action="append", default=[], metavar="T",
-                       help="only this report type")
+        _filter_args(p)
         p.add_argument("--mode", default="extractive", choices=["extractive", "llm"],
                        help="extractive: verbatim cited sentences, no LLM; llm: the configured LLM "
                             "(HMIQA_LLM_*) writes from numbered passages, citations checked")
