@@ -35,6 +35,7 @@ class Assistant:
         self.index = index
         self.settings = settings
         self._docs: dict[str, Document] = {}
+        self._llm = None  # built on first use of mode="llm", then reused
 
     @classmethod
     def open(cls, index_dir: str | Path | None = None, **overrides) -> "Assistant":
@@ -186,9 +187,9 @@ class Assistant:
         from . import llm
 
         try:
-            model = self._llm if getattr(self, "_llm", None) else llm.build(self.settings)
-            self._llm = model
-            text = llm.generate(model, q.question, passages)
+            if self._llm is None:
+                self._llm = llm.build(self.settings)
+            text = llm.generate(self._llm, q.question, passages)
         except llm.LLMUnavailable as e:
             answer.mode = "extractive"
             answer.notices.append(f"LLM unavailable ({e}); this is the extractive answer")
