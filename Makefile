@@ -10,7 +10,7 @@ LLAMA_CPP_VERSION := 0.3.36
 # pip on this kind of machine warns about optional local indexes it cannot see; keep the noise out
 QUIET := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 
-.PHONY: run test ingest bench clean
+.PHONY: run test ingest bench clean chromium eval
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -35,8 +35,17 @@ ingest: $(VENV)/.installed
 run: ingest
 	$(BIN)/hmiqa ui --index $(INDEX) --port $(PORT)
 
-test: $(VENV)/.installed-dev
+# browser tests drive Debian's chromium; Playwright never downloads one
+chromium:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; fi; }
+
+test: $(VENV)/.installed-dev chromium
 	$(BIN)/python -m pytest -q
+
+eval: $(VENV)/.installed-dev
+	$(BIN)/hmiqa eval --floors eval/floors.json --json var/eval-results.json
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python scripts/bench.py --out docs/BENCHMARKS.md

@@ -63,6 +63,25 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print as JSON")
     _index_arg(p)
 
+    p = sub.add_parser("eval", help="score retrieval and answer modes on a dataset of questions with evidence")
+    p.add_argument("--dataset", type=Path, default=Path("eval/datasets/seed.jsonl"), metavar="FILE",
+                   help="JSONL questions with relevant quotes (format: eval/README.md; default the seed set)")
+    p.add_argument("--corpus", type=Path, default=None, metavar="DIR",
+                   help="report files the dataset's quotes come from (default: the shipped data/reports)")
+    p.add_argument("--modes", default=None, metavar="M,M",
+                   help="comma-separated: baseline, bm25, dense, hybrid, hybrid+filters, extractive, llm "
+                        "(default: all but llm, plus llm when an LLM is configured)")
+    p.add_argument("--json", dest="json_out", type=Path, default=None, metavar="OUT",
+                   help="also write the full results (every metric, every miss) as JSON here")
+    p.add_argument("--results", type=Path, default=None, metavar="MD",
+                   help="write the Markdown report here (default eval/RESULTS.md for the seed set; "
+                        "'-' writes none)")
+    p.add_argument("--floors", type=Path, default=None, metavar="FILE",
+                   help="JSON {mode: {metric: minimum}}; exit 1 when a metric falls under its floor")
+    p.add_argument("--eval-index", type=Path, default=None, metavar="DIR",
+                   help="where to build the evaluation index (default: var/eval-index/<corpus>-<key>, reused)")
+    _index_arg(p)
+
     p = sub.add_parser("ui", help="serve the browser app on 127.0.0.1")
     p.add_argument("--port", type=int, default=8501, help="port (default 8501)")
     _index_arg(p)
@@ -77,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "ui":
         return _ui(args)
+    if args.command == "eval":
+        return _eval(args)
     try:
         assistant = Assistant.open(args.index)
         return COMMANDS[args.command](assistant, args)
@@ -206,14 +227,60 @@ def _stats(assistant, args) -> int:
     return 0
 
 
+def _eval(args) -> int:
+    from assistant import HmiqaError
+    from assistant.settings import Settings, SettingsError
+    from eval import runner
+    from eval.dataset import DatasetError
+
+    root = Path(__file__).resolve().parent.parent
+    corpus = args.corpus or root / "data" / "reports"
+    seed = args.corpus is None and args.dataset.resolve() == (root / "eval" / "datasets" / "seed.jsonl")
+    results = args.results if args.results is not None else (root / "eval" / "RESULTS.md" if seed else None)
+    try:
+        settings = Settings.load(index=args.index)
+        modes = runner.parse_modes(args.modes, settings.llm_provider != "none")
+        floors = runner.load_floors(args.floors) if args.floors else None
+        result = runner.run(args.dataset, corpus, modes, index_dir=args.eval_index, index=args.index,
+                            progress=lambda msg: print(f"hmiqa eval: {msg}", file=sys.stderr))
+    except (runner.EvalError, DatasetError, SettingsError, HmiqaError) as e:
+        print(f"hmiqa eval: {e}", file=sys.stderr)
+        return 2
+    text = runner.to_markdown(result)
+    print(text)
+    if results and str(results) != "-":
+        results.write_text(text)
+        print(f"hmiqa eval: wrote {results}", file=sys.stderr)
+    if args.json_out:
+        args.json_out.write_text(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        print(f"hmiqa eval: wrote {args.json_out}", file=sys.stderr)
+    if floors is not None:
+        failures = runner.check_floors(result, floors)
+        for f in failures:
+            print(f"hmiqa eval: FLOOR {f}", file=sys.stderr)
+        if failures:
+            return 1
+        print(f"hmiqa eval: every metric is at or above its floor in {args.floors}", file=sys.stderr)
+    return 0
+
+
 def _ui(args) -> int:
     env = dict(os.environ)
     if args.index:
         env["HMIQA_INDEX"] = args.index
+    from assistant.settings import Settings, SettingsError
+
+    try:
+        max_mb = Settings.load(index=args.index).max_upload_mb
+    except SettingsError as e:
+        print(f"hmiqa: {e}", file=sys.stderr)
+        return 2
     app = Path(__file__).resolve().parent.parent / "app.py"
+    # 127.0.0.1: without an address Streamlit calls out to detect its public IP
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.address", "127.0.0.1",
            "--server.port", str(args.port), "--browser.gatherUsageStats", "false",
-           "--server.headless", "true", "--client.toolbarMode", "viewer"]
+           "--server.headless", "true", "--client.toolbarMode", "viewer",
+           "--server.maxUploadSize", str(max_mb)]
     return subprocess.call(cmd, env=env)
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -24,10 +24,20 @@ from .records import Answer  # noqa: E402
 from .settings import Settings, SettingsError  # noqa: E402
 
 MODES = ("extractive", "llm")
+DROPPABLE = ("forces", "years", "report_types")
 
 
 class HmiqaError(Exception):
     """A problem the user can fix; the message says how."""
+
+
+@dataclass
+class Retrieval:
+    """What `Assistant.retrieve` found: the understood query, the filters applied, the text searched."""
+    query: Query
+    filters: Filters
+    search_text: str
+    passages: list[Passage]
 
 
 class Assistant:
@@ -65,6 +75,15 @@ class Assistant:
         if doc is None:
             raise HmiqaError(f"no document with id '{doc_id}'; `hmiqa docs` lists them")
         doc.n_chunks = self.index.catalog.chunk_count(doc_id)
+        return doc
+
+    def remove(self, doc_id: str) -> Document:
+        """Take a document out of the index (catalog, vectors, BM25); its file is left alone."""
+        doc = self.document(doc_id)
+        self.index.vectors.delete_doc(doc_id)
+        self.index.catalog.delete(doc_id)
+        self.index.rebuild_bm25()
+        self._docs.pop(doc_id, None)
         return doc
 
     def stats(self) -> dict:
@@ -116,8 +135,10 @@ class Assistant:
     def period(self, doc_id: str) -> str | None:
         return self._doc(doc_id).period
 
-    def understand(self, question: str, history: list | None = None, filters: Filters | None = None) -> Query:
-        """The question's filters and topic, resolved against earlier turns; caller filters win."""
+    def understand(self, question: str, history: list | None = None, filters: Filters | None = None,
+                   drop: tuple[str, ...] | list[str] = ()) -> Query:
+        """The question's filters and topic, resolved against earlier turns; caller filters win.
+        `drop` names inferred filters the user removed ("forces", "years", "report_types")."""
         years = self.index.catalog.distinct("year")
         types = self.index.catalog.distinct("report_type")
         previous = None
@@ -125,6 +146,18 @@ class Assistant:
             text = turn if isinstance(turn, str) else getattr(turn, "question", None) or turn.get("question", "")
             previous = understand(text, previous, max(years, default=None), types)
         q = understand(question, previous, max(years, default=None), types)
+        unknown = set(drop) - set(DROPPABLE)
+        if unknown:
+            raise HmiqaError(f"cannot remove filter(s) {sorted(unknown)}; removable: {', '.join(DROPPABLE)}")
+        if "forces" in drop:
+            q.forces, q.unknown_forces = [], []
+            q.sources.pop("forces", None)
+        if "years" in drop:
+            q.year_from = q.year_to = None
+            q.sources.pop("years", None)
+        if "report_types" in drop:
+            q.report_types = []
+            q.sources.pop("report_types", None)
         if filters is not None:
             if filters.forces:
                 q.forces, q.sources["forces"] = list(filters.forces), "caller"
@@ -134,16 +167,30 @@ class Assistant:
                 q.report_types, q.sources["report_types"] = list(filters.report_types), "caller"
         return q
 
+    def retrieve(self, question: str, filters: Filters | None = None, history: list | None = None,
+                 k: int = 8, drop: tuple[str, ...] | list[str] = ()) -> Retrieval:
+        """The passages an answer is built from: filters and topic understood from the question (and
+        earlier turns), caller filters winning; progress questions look a little wider."""
+        q = self.understand(question, history, filters, drop)
+        applied = Filters(forces=q.forces, year_from=q.year_from, year_to=q.year_to,
+                          report_types=q.report_types, doc_ids=list(filters.doc_ids) if filters else [])
+        query = q.topic or question
+        if q.intent == "recommend":
+            query += " recommendation should"
+        if q.unknown_forces:
+            return Retrieval(q, applied, query, [])
+        passages = self.search(query, k=k + 4 if q.intent == "progress" else k, filters=applied)
+        return Retrieval(q, applied, query, passages)
+
     def ask(self, question: str, filters: Filters | None = None, history: list | None = None,
-            mode: str = "extractive", k: int = 8) -> Answer:
+            mode: str = "extractive", k: int = 8, drop: tuple[str, ...] | list[str] = ()) -> Answer:
         if not question or not question.strip():
             raise HmiqaError("the question is empty; type what you want to know")
         if mode not in MODES:
             raise HmiqaError(f"unknown answer mode '{mode}'; choose one of: {', '.join(MODES)}")
         t0 = time.perf_counter()
-        q = self.understand(question, history, filters)
-        applied = Filters(forces=q.forces, year_from=q.year_from, year_to=q.year_to,
-                          report_types=q.report_types, doc_ids=list(filters.doc_ids) if filters else [])
+        r = self.retrieve(question, filters=filters, history=history, k=k, drop=drop)
+        q, applied, query, passages = r.query, r.filters, r.search_text, r.passages
         answer = Answer(question=question, answer="", mode=mode,
                         filters={**applied.to_dict(), "topic": q.topic, "intent": q.intent, "sources": q.sources})
         if q.unknown_forces:
@@ -151,11 +198,7 @@ class Assistant:
             answer.answer = (f"hmiqa does not know a police force called {', '.join(q.unknown_forces)}. "
                              "Name one of the forces of England and Wales.")
             return self._timed(answer, t0)
-        query = q.topic or question
-        if q.intent == "recommend":
-            query += " recommendation should"
         timeline = q.intent == "progress"
-        passages = self.search(query, k=k + 4 if timeline else k, filters=applied)
         t1 = time.perf_counter()
         if not passages and not applied.is_empty():
             return self._timed(self._emptied(answer, q, applied, query, k), t0, t1)
@@ -177,7 +220,12 @@ class Assistant:
             chosen = extractive.select(cands, limit=5, per_doc=2,
                                        floor=max(self.settings.refuse_below, best - self.settings.answer_margin))
         body, answer.sentences, answer.citations = extractive.compose(chosen, timeline, self)
-        answer.answer = self._filter_line(q) + body
+        caution = ""
+        if best < self.settings.caution_below:
+            answer.notices.append(f"weak evidence (best match scored {best:.2f}): these passages may not "
+                                  "answer the question")
+            caution = "*The closest passages are quoted below; they may not answer the question.*\n\n"
+        answer.answer = self._filter_line(q) + caution + body
         if mode == "llm":
             self._llm_answer(answer, q, passages)
         return self._timed(answer, t0, t1)

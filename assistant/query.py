@@ -76,8 +76,12 @@ def _years(text: str, newest: int | None) -> tuple[int | None, int | None, str]:
         return None, int(m.group(1)) - 1, m.group(0)
     if m := re.search(rf"\b(?:by|until|up to) {YEAR}", t):
         return None, int(m.group(1)), m.group(0)
-    if m := re.search(rf"\b(?:in|during) {YEAR}(?:/\d\d)?", t):
-        return int(m.group(1)), int(m.group(1)), m.group(0)
+    if m := re.search(rf"\b(?:in|during) {YEAR}(?:/(\d\d))?", t):
+        # what happened in a year is reported that year or the next (fieldwork in 2013, report in
+        # 2014; PEEL 2018/19 published in 2020), so the report years run one past the period
+        y = int(m.group(1))
+        last = (y // 100 * 100 + int(m.group(2))) if m.group(2) else y
+        return y, last + 1, m.group(0)
     words = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
     if newest and (m := re.search(r"\b(?:last|past) (\d+|" + "|".join(words) + r") years", t)):
         n = int(m.group(1)) if m.group(1).isdigit() else words[m.group(1)]

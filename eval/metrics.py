@@ -1,0 +1,148 @@
+"""Retrieval and answer metrics over a dataset, overall and broken down by question kind."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from .dataset import Item
+from .relevance import matched, share_held
+
+KS = (1, 3, 5, 10)
+
+
+@dataclass
+class Hit:
+    """One retrieved passage as the metrics see it: its text and the file it came from."""
+    rank: int
+    text: str
+    file: str
+    section: str = ""
+
+
+@dataclass
+class RetrievalScore:
+    item: Item
+    hits: list[Hit]
+    first: int | None  # rank of the first relevant passage
+    recall: dict[int, float]
+    ndcg: float
+
+
+def score_retrieval(item: Item, hits: list[Hit]) -> RetrievalScore:
+    found_at: dict[int, int] = {}  # quote index -> first rank that holds it
+    first = None
+    dcg = 0.0
+    for h in hits[:10]:
+        quotes = matched(h.text, h.file, item.relevant)
+        if quotes and first is None:
+            first = h.rank
+        new = quotes - set(found_at)
+        if new:
+            dcg += 1 / math.log2(h.rank + 1)  # a passage counts once, for evidence not seen above it
+        for i in quotes:
+            found_at.setdefault(i, h.rank)
+    ideal = sum(1 / math.log2(r + 1) for r in range(1, min(len(item.relevant), 10) + 1))
+    recall = {k: sum(r <= k for r in found_at.values()) / len(item.relevant) for k in (5, 10)}
+    return RetrievalScore(item, hits, first, recall, dcg / ideal if ideal else 0.0)
+
+
+def summarise_retrieval(scores: list[RetrievalScore]) -> dict[str, float]:
+    n = len(scores)
+    if not n:
+        return {}
+    out = {f"hit@{k}": sum(bool(s.first and s.first <= k) for s in scores) / n for k in KS}
+    out["recall@5"] = sum(s.recall[5] for s in scores) / n
+    out["recall@10"] = sum(s.recall[10] for s in scores) / n
+    out["MRR@10"] = sum(1 / s.first for s in scores if s.first and s.first <= 10) / n
+    out["nDCG@10"] = sum(s.ndcg for s in scores) / n
+    out["n"] = n
+    return out
+
+
+@dataclass
+class AnswerScore:
+    item: Item
+    refused: bool
+    cited_sentences: int = 0
+    supported_sentences: int = 0
+    cites_relevant: bool = False
+    first_quote: str = ""
+    evidence: float = 0.0  # the answer's best evidence score, compared with `refuse_below`
+
+
+def score_answer(item: Item, answer, chunk_text, file_of) -> AnswerScore:
+    """`chunk_text(chunk_id)` and `file_of(doc_id)` resolve citations to their passage and file."""
+    s = AnswerScore(item, refused=bool(answer.refused), evidence=float(answer.evidence_score))
+    by_n = {c.n: c for c in answer.citations}
+    s.first_quote = answer.citations[0].quote if answer.citations else ""
+    if not item.answerable:
+        return s
+    for sentence in answer.sentences:
+        cites = [by_n[n] for n in sentence.citations if n in by_n]
+        if not cites:
+            continue
+        s.cited_sentences += 1
+        if any(matched(chunk_text(c.chunk_id), file_of(c.doc_id), item.relevant) for c in cites):
+            s.supported_sentences += 1
+    if not answer.refused:
+        s.cites_relevant = any(
+            file_of(c.doc_id) == e.file and (share_held(c.quote, e.quote) >= 0.5 or share_held(e.quote, c.quote) >= 0.5)
+            for c in answer.citations for e in item.relevant)
+    return s
+
+
+def summarise_answers(scores: list[AnswerScore]) -> dict[str, float]:
+    answerable = [s for s in scores if s.item.answerable]
+    unanswerable = [s for s in scores if not s.item.answerable]
+    refused = [s for s in scores if s.refused]
+    cited = sum(s.cited_sentences for s in answerable)
+    out: dict[str, float] = {"n": len(scores)}
+    if answerable:
+        out["answer_recall"] = sum(s.cites_relevant for s in answerable) / len(answerable)
+        out["citation_support"] = sum(s.supported_sentences for s in answerable) / cited if cited else 0.0
+        out["answered"] = sum(not s.refused for s in answerable) / len(answerable)
+    if unanswerable:
+        out["refusal_recall"] = sum(s.refused for s in unanswerable) / len(unanswerable)
+    if refused:
+        out["refusal_precision"] = sum(not s.item.answerable for s in refused) / len(refused)
+    elif unanswerable:
+        out["refusal_precision"] = 0.0
+    return out
+
+
+@dataclass
+class FilterCheck:
+    item: Item
+    forces: list[str]
+    year_from: int | None
+    year_to: int | None
+    ok: bool = field(init=False)
+
+    def __post_init__(self):
+        self.ok = (sorted(self.forces) == sorted(self.item.forces)
+                   and (self.year_from, self.year_to) == (self.item.year_from, self.item.year_to))
+
+
+def by_kind(items_scores: list, summarise) -> dict[str, dict]:
+    kinds: dict[str, list] = {}
+    for s in items_scores:
+        kinds.setdefault(s.item.kind, []).append(s)
+    return {k: summarise(v) for k, v in sorted(kinds.items())}
+
+
+def best_threshold(scores: list[AnswerScore]) -> tuple[float, float] | None:
+    """The evidence score that best separates answerable from unanswerable questions on this set,
+    with its balanced accuracy (the mean of the two kinds' success rates, so the many answerable
+    questions do not drown the few unanswerable ones): a hint for `refuse_below` on a new corpus."""
+    points = sorted({s.evidence for s in scores})
+    if not any(s.item.answerable for s in scores) or all(s.item.answerable for s in scores):
+        return None
+    best = None
+    for lo, hi in zip(points, points[1:]):
+        t = round((lo + hi) / 2, 3)
+        pos = [s for s in scores if s.item.answerable]
+        neg = [s for s in scores if not s.item.answerable]
+        acc = (sum(s.evidence >= t for s in pos) / len(pos) + sum(s.evidence < t for s in neg) / len(neg)) / 2
+        if best is None or acc > best[1]:
+            best = (t, acc)
+    return best

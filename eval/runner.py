@@ -1,0 +1,312 @@
+"""`hmiqa eval`: score every retrieval and answer mode on a dataset, in one run, on one index.
+
+Retrieval modes are scored on the answerable questions (top 10); answer modes on all of them.
+The index of the corpus lives in its own directory (keyed by the corpus path, model and chunk
+size) and is reused: ingest is idempotent, so a second run only re-reads what changed.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import statistics
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Callable
+
+from .dataset import Item, load
+from .metrics import (AnswerScore, FilterCheck, Hit, RetrievalScore, best_threshold, by_kind, score_answer,
+                      score_retrieval, summarise_answers, summarise_retrieval)
+
+RETRIEVAL_MODES = ("baseline", "bm25", "dense", "hybrid", "hybrid+filters")
+ANSWER_MODES = ("extractive", "llm")
+MODES = RETRIEVAL_MODES + ANSWER_MODES
+DEFAULT_MODE = "hybrid+filters"  # what `ask`, the app and the API retrieve with
+TOP_K = 10
+RETRIEVAL_COLUMNS = ("hit@1", "hit@3", "hit@5", "hit@10", "recall@5", "recall@10", "MRR@10", "nDCG@10")
+ANSWER_COLUMNS = ("answer_recall", "citation_support", "answered", "refusal_precision", "refusal_recall")
+
+
+class EvalError(ValueError):
+    """A run that cannot start (unknown mode, LLM not configured, empty corpus); says how to fix it."""
+
+
+@dataclass
+class ModeResult:
+    name: str
+    kind: str  # retrieval | answer
+    summary: dict[str, float]
+    by_kind: dict[str, dict]
+    misses: list[dict]
+    ms_per_question: float
+
+
+@dataclass
+class EvalRun:
+    dataset: str
+    corpus: str
+    index: str
+    config: dict
+    questions: int
+    answerable: int
+    modes: list[ModeResult] = field(default_factory=list)
+    filters: dict = field(default_factory=dict)
+    run_date: str = field(default_factory=lambda: date.today().isoformat())
+
+    def mode(self, name: str) -> ModeResult | None:
+        return next((m for m in self.modes if m.name == name), None)
+
+    def to_dict(self) -> dict:
+        from dataclasses import asdict
+        return asdict(self)
+
+
+def parse_modes(text: str | None, llm_configured: bool) -> list[str]:
+    if not text:
+        return list(RETRIEVAL_MODES) + ["extractive"] + (["llm"] if llm_configured else [])
+    modes = [m.strip() for m in text.split(",") if m.strip()]
+    unknown = [m for m in modes if m not in MODES]
+    if unknown:
+        raise EvalError(f"unknown mode(s) {', '.join(unknown)}; choose from: {', '.join(MODES)}")
+    if "llm" in modes and not llm_configured:
+        raise EvalError("mode 'llm' needs an LLM endpoint: set HMIQA_LLM_PROVIDER, HMIQA_LLM_BASE_URL and "
+                        "HMIQA_LLM_MODEL (see the README), or leave 'llm' out of --modes")
+    return modes
+
+
+def index_dir_for(corpus: Path, settings) -> Path:
+    key = hashlib.sha256(f"{corpus.resolve()}|{settings.embedding_model}|{settings.chunk_tokens}".encode())
+    return Path(settings.index).resolve().parent / "eval-index" / f"{corpus.resolve().name}-{key.hexdigest()[:10]}"
+
+
+def _short(text: str, n: int = 140) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[:n - 1] + "…"
+
+
+def run(dataset: Path, corpus: Path, modes: list[str] | None = None, index_dir: Path | None = None,
+        progress: Callable[[str], None] = lambda msg: None, **overrides) -> EvalRun:
+    """`overrides` are settings (e.g. index=… to place the evaluation index beside that one)."""
+    from assistant import Assistant
+    from assistant.settings import Settings
+
+    corpus = Path(corpus)
+    if not corpus.is_dir():
+        raise EvalError(f"corpus {corpus} is not a folder; pass --corpus DIR holding the report files")
+    items = load(dataset, corpus)
+    settings = Settings.load(**overrides)
+    modes = modes or parse_modes(None, settings.llm_provider != "none")
+    index_dir = Path(index_dir) if index_dir else index_dir_for(corpus, settings)
+    progress(f"indexing {corpus} into {index_dir}")
+    assistant = Assistant.open(index_dir, **{k: v for k, v in overrides.items() if k != "index"})
+    report = assistant.ingest([corpus], prune=True)
+    if not assistant.documents():
+        raise EvalError(f"nothing in {corpus} could be indexed: {[f.reason for f in report.failed]}")
+    root = corpus.resolve()
+    files = {d.doc_id: _relative(d.source, root) for d in assistant.documents()}
+    chunks = assistant.index.chunk_map()
+    answerable = [i for i in items if i.answerable]
+    result = EvalRun(dataset=str(dataset), corpus=str(corpus), index=str(index_dir),
+                     config={"embedding_model": settings.embedding_model, "chunk_tokens": settings.chunk_tokens,
+                             "fusion": settings.fusion, "alpha": settings.alpha, "rrf_k": settings.rrf_k,
+                             "refuse_below": settings.refuse_below, "caution_below": settings.caution_below, "top_k": TOP_K,
+                             "documents": len(files), "chunks": len(chunks),
+                             "machine": f"{platform.machine()}, Python {platform.python_version()}"},
+                     questions=len(items), answerable=len(answerable))
+
+    def passages_to_hits(passages) -> list[Hit]:
+        return [Hit(rank=i + 1, text=p.text, file=files.get(p.doc_id, ""), section=p.section)
+                for i, p in enumerate(passages[:TOP_K])]
+
+    for mode in modes:
+        progress(f"mode {mode}")
+        t0 = time.perf_counter()
+        if mode in RETRIEVAL_MODES:
+            if mode == "baseline":
+                from .baseline import Baseline
+                base = Baseline(corpus, settings.embedding_model)
+                result.config["baseline_chunks"] = base.n_chunks
+                t0 = time.perf_counter()  # time the questions, not the index build
+                search = lambda item: base.search(item.question, TOP_K)  # noqa: E731
+            elif mode == "hybrid+filters":
+                checks: list[FilterCheck] = []
+
+                def search(item: Item) -> list[Hit]:
+                    r = assistant.retrieve(item.question, history=item.history, k=TOP_K)
+                    if item.forces or item.year_from or item.year_to:
+                        checks.append(FilterCheck(item, r.filters.forces, r.filters.year_from, r.filters.year_to))
+                    return passages_to_hits(r.passages)
+            else:
+                search = lambda item, m=mode: passages_to_hits(  # noqa: E731
+                    assistant.search(item.question, k=TOP_K, retriever=m))
+            scores = [score_retrieval(i, search(i)) for i in answerable]
+            if mode == "hybrid+filters":
+                for i in items:  # unanswerable questions name forces and years too
+                    if not i.answerable and (i.forces or i.year_from or i.year_to):
+                        r = assistant.retrieve(i.question, history=i.history, k=1)
+                        checks.append(FilterCheck(i, r.filters.forces, r.filters.year_from, r.filters.year_to))
+                result.filters = _filter_summary(checks)
+            ms = (time.perf_counter() - t0) * 1000 / max(1, len(answerable))
+            result.modes.append(ModeResult(mode, "retrieval", summarise_retrieval(scores),
+                                           by_kind(scores, summarise_retrieval), _retrieval_misses(scores), ms))
+        else:
+            times, answer_scores = [], []
+            for i in items:
+                t = time.perf_counter()
+                answer = assistant.ask(i.question, history=i.history, mode=mode)
+                times.append((time.perf_counter() - t) * 1000)
+                answer_scores.append(score_answer(i, answer, lambda cid: chunks[cid].text,
+                                                  lambda did: files.get(did, "")))
+            summary = summarise_answers(answer_scores)
+            if (fit := best_threshold(answer_scores)) is not None:
+                summary["fitted_refuse_below"], summary["fitted_accuracy"] = fit
+            result.modes.append(ModeResult(mode, "answer", summary,
+                                           by_kind(answer_scores, summarise_answers),
+                                           _answer_misses(answer_scores), statistics.median(times)))
+    assistant.close()
+    return result
+
+
+def _relative(source: str, root: Path) -> str:
+    try:
+        return Path(source).resolve().relative_to(root).as_posix()
+    except ValueError:
+        return Path(source).name
+
+
+def _filter_summary(checks: list[FilterCheck]) -> dict:
+    wrong = [{"id": c.item.id, "question": c.item.question,
+              "expected": {"forces": c.item.forces, "year_from": c.item.year_from, "year_to": c.item.year_to},
+              "inferred": {"forces": c.forces, "year_from": c.year_from, "year_to": c.year_to}}
+             for c in checks if not c.ok]
+    return {"checked": len(checks), "match": (len(checks) - len(wrong)) / len(checks) if checks else None,
+            "mismatches": wrong}
+
+
+def _retrieval_misses(scores: list[RetrievalScore]) -> list[dict]:
+    return [{"id": s.item.id, "kind": s.item.kind, "question": s.item.question,
+             "first_relevant_rank": s.first,
+             "got": [f"{h.file} § {_short(h.section, 50)}: {_short(h.text, 90)}" for h in s.hits[:2]]}
+            for s in scores if not (s.first and s.first <= 5)]
+
+
+def _answer_misses(scores: list[AnswerScore]) -> list[dict]:
+    out = []
+    for s in scores:
+        if s.item.answerable and not s.cites_relevant:
+            got = "refused" if s.refused else f"cited: {_short(s.first_quote, 110)}"
+        elif not s.item.answerable and not s.refused:
+            got = f"answered, citing: {_short(s.first_quote, 110)}"
+        else:
+            continue
+        out.append({"id": s.item.id, "kind": s.item.kind, "question": s.item.question, "got": got})
+    return out
+
+
+# --- reporting ---------------------------------------------------------------------------------
+
+def _fmt(v) -> str:
+    return "–" if v is None else f"{v:.3f}" if isinstance(v, float) else str(v)
+
+
+def to_markdown(r: EvalRun, misses: bool = True) -> str:
+    retrieval = [m for m in r.modes if m.kind == "retrieval"]
+    answers = [m for m in r.modes if m.kind == "answer"]
+    cfg = r.config
+    out = ["# Evaluation results", "",
+           f"Run {r.run_date} by `hmiqa eval --dataset {r.dataset}` on {cfg['machine']}. Corpus `{r.corpus}`: "
+           f"{cfg['documents']} documents, {cfg['chunks']} chunks of at most {cfg['chunk_tokens']} tokens; "
+           f"embedding model {cfg['embedding_model']}; fusion {cfg['fusion']} (α={cfg['alpha']}); "
+           f"refuse below {cfg['refuse_below']}. {r.questions} questions, {r.answerable} answerable. "
+           "A passage is relevant when it holds at least half of a relevant quote from the same file "
+           "(words compared, layout ignored), so the figures do not depend on chunk ids.", ""]
+    if retrieval:
+        base = r.mode("baseline")
+        out += ["## Retrieval (answerable questions, top 10)", "",
+                "| mode | " + " | ".join(RETRIEVAL_COLUMNS) + " | ms/question |",
+                "|---|" + "---:|" * (len(RETRIEVAL_COLUMNS) + 1)]
+        for m in retrieval:
+            label = f"**{m.name}** (default)" if m.name == DEFAULT_MODE else m.name
+            out.append(f"| {label} | " + " | ".join(_fmt(m.summary.get(c)) for c in RETRIEVAL_COLUMNS)
+                       + f" | {m.ms_per_question:.0f} |")
+        if base:
+            out += ["", f"`baseline` is the llama-index starter pipeline: SimpleDirectoryReader, SentenceSplitter "
+                        f"chunks of 1024 tokens ({cfg.get('baseline_chunks', '?')} chunks), an in-memory "
+                        "VectorStoreIndex, the same embedding model and top-k."]
+            default = r.mode(DEFAULT_MODE)
+            if default:
+                gains = ", ".join(f"{c} {default.summary[c] - base.summary[c]:+.3f}"
+                                  for c in ("hit@5", "MRR@10", "nDCG@10"))
+                out.append(f"The default mode `{DEFAULT_MODE}` against the baseline in this run: {gains}.")
+        for metric in ("hit@5", "MRR@10"):
+            kinds = sorted({k for m in retrieval for k in m.by_kind})
+            out += ["", f"### {metric} by kind", "", "| kind | n | " + " | ".join(m.name for m in retrieval) + " |",
+                    "|---|---:|" + "---:|" * len(retrieval)]
+            for k in kinds:
+                n = next((m.by_kind[k]["n"] for m in retrieval if k in m.by_kind), 0)
+                out.append(f"| {k} | {n} | " + " | ".join(_fmt(m.by_kind.get(k, {}).get(metric)) for m in retrieval) + " |")
+    if r.filters:
+        f = r.filters
+        out += ["", "## Query understanding", "",
+                f"Inferred filters (forces, years) match the dataset on **{_fmt(f['match'])}** of the "
+                f"{f['checked']} questions that name a force or years."]
+        for w in f["mismatches"]:
+            out.append(f"- {w['id']} “{w['question']}”: expected {w['expected']}, inferred {w['inferred']}")
+    if answers:
+        out += ["", "## Answers (all questions)", "",
+                "Answer recall: share of answerable questions whose answer cites a relevant quote. Citation "
+                "support: share of cited sentences whose passage holds relevant evidence. Refusal precision and "
+                "recall: on the unanswerable questions.", "",
+                "| mode | " + " | ".join(ANSWER_COLUMNS) + " | median ms |", "|---|" + "---:|" * (len(ANSWER_COLUMNS) + 1)]
+        for m in answers:
+            out.append(f"| {m.name} | " + " | ".join(_fmt(m.summary.get(c)) for c in ANSWER_COLUMNS)
+                       + f" | {m.ms_per_question:.0f} |")
+        for m in answers:
+            if "fitted_refuse_below" in m.summary:
+                out.append(f"\n`{m.name}`: refusing below {cfg['refuse_below']} (the setting in force). On this set "
+                           f"the evidence score that best separates answerable from unanswerable questions is "
+                           f"{m.summary['fitted_refuse_below']} (balanced accuracy {m.summary['fitted_accuracy']:.3f}); fitted "
+                           "here, so a hint for a new corpus rather than a measured result. hmiqa refuses lower "
+                           f"and cautions between {cfg['refuse_below']} and {cfg['caution_below']}: a wrong refusal "
+                           "hides what the reports say, a weak answer shows its quotes and says it is weak.")
+        for m in answers:
+            out += ["", f"### {m.name} by kind", "", "| kind | n | answer_recall | citation_support | refusal_recall |",
+                    "|---|---:|---:|---:|---:|"]
+            for k, s in m.by_kind.items():
+                out.append(f"| {k} | {s['n']} | {_fmt(s.get('answer_recall'))} | {_fmt(s.get('citation_support'))} "
+                           f"| {_fmt(s.get('refusal_recall'))} |")
+    if misses:
+        out += ["", "## Misses", "", "Retrieval: no relevant passage in the top 5 (the two first passages shown). "
+                "Answers: no relevant quote cited, or an unanswerable question answered."]
+        for m in r.modes:
+            out += ["", f"### {m.name} ({len(m.misses)})", ""]
+            for x in m.misses:
+                got = x["got"] if isinstance(x["got"], str) else " | ".join(x["got"]) or "nothing"
+                out.append(f"- {x['id']} ({x['kind']}) “{x['question']}” → {got}")
+    return "\n".join(out) + "\n"
+
+
+def check_floors(r: EvalRun, floors: dict) -> list[str]:
+    """Floors are {mode: {metric: minimum}}; returns one line per metric under its floor."""
+    failures = []
+    for mode, metrics in floors.items():
+        if mode.startswith("_"):
+            continue  # comments
+        m = r.mode(mode)
+        if m is None:
+            failures.append(f"mode {mode} has floors but was not run; add it to --modes")
+            continue
+        for metric, floor in metrics.items():
+            got = m.summary.get(metric)
+            if got is None or got < floor:
+                failures.append(f"{mode} {metric} = {_fmt(got)} is under its floor {floor}")
+    return failures
+
+
+def load_floors(path: Path) -> dict:
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, json.JSONDecodeError) as e:
+        raise EvalError(f"cannot read floors from {path}: {e}") from None

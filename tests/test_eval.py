@@ -1,0 +1,173 @@
+"""The evaluation: dataset validation, relevance by evidence, the runner on the seeds (with the CI
+floors) and on a corpus and questions it has never seen."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from eval.dataset import DatasetError, Evidence, load
+from eval.relevance import holds, share_held
+
+from .conftest import ROOT, SEEDS
+
+SEED_SET = ROOT / "eval" / "datasets" / "seed.jsonl"
+
+
+def hmiqa(*args, timeout=1800):
+    return subprocess.run([sys.executable, "-m", "assistant.cli", *args], capture_output=True, text=True,
+                          cwd=ROOT, timeout=timeout)
+
+
+def test_seed_set_is_valid_and_covers_what_the_issue_asks():
+    items = load(SEED_SET, SEEDS)
+    kinds = [i.kind for i in items]
+    assert len(items) >= 60
+    assert kinds.count("unanswerable") >= 8
+    for kind in ("fact", "temporal", "comparison", "paraphrase", "numbers", "followup"):
+        assert kind in kinds
+    assert all(i.history for i in items if i.kind == "followup")
+
+
+def line(**kw) -> str:
+    base = {"id": "x1", "question": "Is integrity training mandatory?", "kind": "fact",
+            "relevant": [{"file": "000_d608bf2d84913752.txt",
+                          "quote": "An e-learning training package has also been used, but is not mandatory"}],
+            "force": None, "year_from": None, "year_to": None}
+    return json.dumps(base | kw)
+
+
+@pytest.mark.parametrize("bad,reason", [
+    ({"relevant": [{"file": "000_d608bf2d84913752.txt", "quote": "training is mandatory for all staff"}]},
+     "quote not found in 000_d608bf2d84913752.txt"),
+    ({"relevant": [{"file": "nope.txt", "quote": "anything"}]}, "file 'nope.txt' is not in the corpus"),
+    ({"kind": "guess"}, "unknown kind 'guess'"),
+    ({"kind": "unanswerable"}, "must have an empty 'relevant' list"),
+    ({"relevant": []}, "only 'unanswerable' questions may have no relevant quotes"),
+    ({"year_from": "2014"}, "'year_from' must be a year"),
+])
+def test_validator_names_the_line_and_the_reason(tmp_path, bad, reason):
+    path = tmp_path / "set.jsonl"
+    path.write_text(line() + "\n\n" + line(id="x2", **bad) + "\n")
+    with pytest.raises(DatasetError) as e:
+        load(path, SEEDS)
+    assert f"{path}:3:" in str(e.value) and reason in str(e.value)
+
+
+def test_validator_rejects_missing_fields_and_bad_json(tmp_path):
+    path = tmp_path / "set.jsonl"
+    path.write_text('{"id": "a", "question": "q"}\n')
+    with pytest.raises(DatasetError, match=r"set.jsonl:1: missing field\(s\) relevant, kind"):
+        load(path, SEEDS)
+    path.write_text("{not json\n")
+    with pytest.raises(DatasetError, match=r"set.jsonl:1: not valid JSON"):
+        load(path, SEEDS)
+
+
+def test_relevance_ignores_layout_and_credits_the_chunk_holding_most_of_a_split_quote():
+    quote = "Vetting arrangements do not fully comply with the national vetting policy and do not identify"
+    ev = Evidence("a.txt", quote)
+    assert holds("**Vetting** arrangements do not\nfully comply with the national vetting policy and do not "
+                 "identify corruption risks", "a.txt", ev)
+    assert not holds(quote, "b.txt", ev), "evidence counts only in its own file"
+    head, tail = "Vetting arrangements do not fully comply with the national", "vetting policy and do not identify"
+    assert share_held(f"earlier text. {head}", quote) > 0.5 and holds(f"earlier text. {head}", "a.txt", ev)
+    assert share_held(f"{tail} later text", quote) < 0.5 and not holds(f"{tail} later text", "a.txt", ev)
+    assert holds("Total public complaints 356 15.4", "a.txt", Evidence("a.txt", "356"))
+    assert not holds("Total public complaints 1356", "a.txt", Evidence("a.txt", "356"))
+
+
+UNSEEN = {
+    "kent.txt": """Kent Police: integrity and corruption inspection 2016
+
+Summary
+
+Kent Police runs a dedicated counter-corruption desk that reviews every declared second job within
+ten working days. The force has cleared its vetting backlog and all officers now hold recruitment
+vetting.
+
+Gifts and hospitality
+
+The gifts register is published every quarter on the force website. Staff understand that refused
+offers must also be recorded, and refusal entries are common.
+
+Recommendations
+
+Within three months, the force should ensure that supervisors check the register every quarter.
+""",
+    "essex.txt": """Essex Police: PEEL legitimacy 2017
+
+Summary
+
+Essex Police is good at treating the public fairly. Stop and search records were reviewed and 95 percent
+contained reasonable grounds. The force publishes its stop and search data every month.
+
+Body-worn video
+
+All response officers in Essex carry body-worn video cameras and must switch them on for every search.
+""",
+}
+
+
+def test_eval_runs_on_a_corpus_and_questions_it_has_never_seen(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name, text in UNSEEN.items():
+        (corpus / name).write_text(text)
+    rows = [
+        {"id": "k1", "question": "How quickly are second jobs reviewed in Kent?", "kind": "fact",
+         "relevant": [{"file": "kent.txt", "quote": "reviews every declared second job within ten working days"}],
+         "force": "Kent"},
+        {"id": "e1", "question": "What share of Essex stop and search records had reasonable grounds?",
+         "kind": "numbers", "relevant": [{"file": "essex.txt", "quote": "95 percent contained reasonable grounds"}],
+         "force": "Essex"},
+        {"id": "e2", "question": "Do Essex officers have to switch on their cameras during a search?",
+         "kind": "paraphrase", "force": "Essex",
+         "relevant": [{"file": "essex.txt", "quote": "must switch them on for every search"}]},
+        {"id": "u1", "question": "How many police horses does Kent have?", "kind": "unanswerable",
+         "relevant": [], "force": "Kent"},
+    ]
+    dataset = tmp_path / "questions.jsonl"
+    dataset.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    out = tmp_path / "results.json"
+    res = hmiqa("eval", "--corpus", str(corpus), "--dataset", str(dataset), "--json", str(out),
+                "--modes", "bm25,dense,hybrid+filters,extractive", "--eval-index", str(tmp_path / "idx"),
+                "--index", str(tmp_path / "unused"))
+    assert res.returncode == 0, res.stderr
+    assert "| **hybrid+filters** (default) |" in res.stdout and "### extractive by kind" in res.stdout
+    result = json.loads(out.read_text())
+    modes = {m["name"]: m for m in result["modes"]}
+    assert set(modes) == {"bm25", "dense", "hybrid+filters", "extractive"}
+    assert result["questions"] == 4 and result["answerable"] == 3 and result["config"]["documents"] == 2
+    assert modes["hybrid+filters"]["summary"]["hit@5"] == 1.0
+    assert modes["extractive"]["summary"]["refusal_recall"] == 1.0
+    assert modes["extractive"]["summary"]["answer_recall"] >= 2 / 3
+    assert result["filters"]["checked"] == 4 and result["filters"]["match"] == 1.0
+    assert not (tmp_path / "unused").exists(), "the user's own index is not touched"
+
+
+def test_eval_refuses_an_unknown_mode_and_a_bad_dataset(tmp_path):
+    res = hmiqa("eval", "--modes", "hybrid,magic")
+    assert res.returncode == 2 and "unknown mode(s) magic; choose from: baseline" in res.stderr
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(line(relevant=[{"file": "000_d608bf2d84913752.txt", "quote": "no such words here"}]) + "\n")
+    res = hmiqa("eval", "--dataset", str(bad), "--eval-index", str(tmp_path / "idx"))
+    assert res.returncode == 2 and f"{bad}:1: quote not found" in res.stderr
+
+
+@pytest.mark.slow
+def test_seed_evaluation_meets_its_floors_and_beats_the_baseline(tmp_path):
+    """The CI guard: every mode on the seed set, with eval/floors.json."""
+    out, md = tmp_path / "seed.json", tmp_path / "RESULTS.md"
+    res = hmiqa("eval", "--floors", str(ROOT / "eval" / "floors.json"), "--json", str(out), "--results", str(md),
+                "--eval-index", str(tmp_path / "idx"))
+    assert res.returncode == 0, res.stderr[-3000:]
+    result = json.loads(out.read_text())
+    modes = {m["name"]: m["summary"] for m in result["modes"]}
+    assert {"baseline", "bm25", "dense", "hybrid", "hybrid+filters", "extractive"} <= set(modes)
+    for metric in ("hit@5", "MRR@10", "nDCG@10"):
+        assert modes["hybrid+filters"][metric] > modes["baseline"][metric], metric
+    assert md.read_text().startswith("# Evaluation results")
