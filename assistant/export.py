@@ -1,0 +1,72 @@
+"""A conversation with its citations as Markdown or Word, for an inspector's fieldwork pack."""
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+from .records import Answer
+
+
+def _filters_line(answer: Answer) -> str:
+    f = answer.filters or {}
+    parts = []
+    if f.get("forces"):
+        parts.append("force " + ", ".join(f["forces"]))
+    if f.get("year_from") or f.get("year_to"):
+        parts.append(f"years {f.get('year_from') or '…'}–{f.get('year_to') or '…'}")
+    if f.get("report_types"):
+        parts.append("report type " + ", ".join(f["report_types"]))
+    return "; ".join(parts)
+
+
+def _source_line(c) -> str:
+    page = f", p. {c.page}" if c.page else ""
+    return f"{c.title} · {c.force or 'no force'} · {c.year or 'year unknown'}{page} · § {c.section}"
+
+
+def conversation_markdown(turns: list[tuple[str, Answer]], title: str = "hmiqa conversation") -> str:
+    out = [f"# {title}", "", f"Exported {datetime.now():%Y-%m-%d %H:%M}. Every quote is verbatim from the "
+           "cited report; numbers in brackets refer to the sources under each answer.", ""]
+    for i, (question, answer) in enumerate(turns, start=1):
+        out += [f"## {i}. {question}", ""]
+        if line := _filters_line(answer):
+            out += [f"*Filters: {line}*", ""]
+        out += [answer.answer.strip(), ""]
+        if answer.citations:
+            out += ["**Sources**", ""]
+            for c in answer.citations:
+                out.append(f"{c.n}. {_source_line(c)}  \n   > {c.quote}")
+            out.append("")
+    return "\n".join(out)
+
+
+def conversation_docx(turns: list[tuple[str, Answer]], title: str = "hmiqa conversation") -> bytes:
+    import docx
+
+    doc = docx.Document()
+    doc.add_heading(title, level=0)
+    doc.add_paragraph(f"Exported {datetime.now():%Y-%m-%d %H:%M}. Every quote is verbatim from the cited "
+                      "report; numbers in brackets refer to the sources under each answer.")
+    for i, (question, answer) in enumerate(turns, start=1):
+        doc.add_heading(f"{i}. {question}", level=1)
+        if line := _filters_line(answer):
+            doc.add_paragraph(f"Filters: {line}").italic = True
+        for block in answer.answer.strip().split("\n"):
+            block = block.strip()
+            if not block:
+                continue
+            if block.startswith("### "):
+                doc.add_heading(block[4:], level=2)
+            elif block.startswith("- "):
+                doc.add_paragraph(block[2:].replace("**", ""), style="List Bullet")
+            else:
+                doc.add_paragraph(block.replace("**", "").strip("*"))
+        if answer.citations:
+            doc.add_heading("Sources", level=2)
+            for c in answer.citations:
+                p = doc.add_paragraph(style="List Number")
+                p.add_run(f"[{c.n}] {_source_line(c)}").bold = True
+                doc.add_paragraph(c.quote, style="Quote")
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()

@@ -1,0 +1,213 @@
+"""The chat: ask, read the cited answer, open its sources, narrow by force and year, export."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import streamlit as st
+import streamlit.components.v1 as components
+
+from assistant import HmiqaError
+from assistant.export import conversation_docx, conversation_markdown
+from assistant.feedback import FeedbackStore
+from assistant.records import Answer
+
+from .render import passage_html, report_html
+
+CHIP_LABELS = {"forces": "force", "years": "years", "report_types": "report type"}
+
+
+@dataclass
+class Turn:
+    question: str
+    answer: Answer
+    drop: list[str] = field(default_factory=list)
+    rated: bool = False
+    asked_with: dict | None = None  # the sidebar filters in force when it was asked
+
+
+def _key(caller) -> dict | None:
+    return caller.to_dict() if caller is not None else None
+
+
+def _turns() -> list[Turn]:
+    return st.session_state.setdefault("turns", [])
+
+
+def _sidebar(assistant, docs):
+    with st.sidebar:
+        st.header("Narrow the answer")
+        forces = st.multiselect("Force", sorted({f for d in docs for f in d.forces}), key="f_forces",
+                                help="Only reports about these forces. Overrides a force named in the question.")
+        years = sorted({d.year for d in docs if d.year})
+        year_range = None
+        if len(years) > 1:
+            picked = st.slider("Report year", years[0], years[-1], (years[0], years[-1]), key="f_years",
+                               help="Only reports published in these years.")
+            year_range = picked if picked != (years[0], years[-1]) else None
+        types = st.multiselect("Report type", sorted({d.report_type for d in docs if d.report_type}), key="f_types")
+        llm = assistant.settings.llm_provider != "none"
+        mode = st.radio("Answer", ["extractive", "llm"] if llm else ["extractive"], key="f_mode",
+                        format_func=lambda m: {"extractive": "Quotes from the reports",
+                                               "llm": f"Written by {assistant.settings.llm_model or 'the LLM'}, checked"}[m],
+                        help="Quotes: sentences copied verbatim, each cited. The LLM option appears when one is "
+                             "configured (HMIQA_LLM_*).")
+        k = st.slider("Passages to read", 3, 20, assistant.settings.k, key="f_k")
+        st.caption(f"{len(docs)} reports indexed")
+        turns = _turns()
+        if turns:
+            st.divider()
+            pairs = [(t.question, t.answer) for t in turns]
+            st.download_button("Download conversation (Markdown)", conversation_markdown(pairs),
+                               file_name="hmiqa-conversation.md", mime="text/markdown", use_container_width=True)
+            st.download_button("Download conversation (Word)", conversation_docx(pairs),
+                               file_name="hmiqa-conversation.docx", use_container_width=True,
+                               mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+            if st.button("Start a new conversation", use_container_width=True):
+                st.session_state["turns"] = []
+                st.rerun()
+    caller = None
+    if forces or year_range or types:
+        caller = assistant.filters(forces=forces, report_types=types,
+                                   year_from=year_range[0] if year_range else None,
+                                   year_to=year_range[1] if year_range else None)
+    return caller, mode, k
+
+
+def _ask(assistant, question: str, history: list[str], drop: list[str], caller, mode, k) -> Answer:
+    return assistant.ask(question, filters=caller, history=history, mode=mode, k=k, drop=drop)
+
+
+def _chips(assistant, i: int, turn: Turn, caller, mode, k):
+    f, sources = turn.answer.filters, turn.answer.filters.get("sources", {})
+    chips = []
+    if f.get("forces") and sources.get("forces") != "caller":
+        chips.append(("forces", ", ".join(f["forces"])))
+    if (f.get("year_from") or f.get("year_to")) and sources.get("years") != "caller":
+        chips.append(("years", f"{f.get('year_from') or '…'}–{f.get('year_to') or '…'}"))
+    if f.get("report_types") and sources.get("report_types") != "caller":
+        chips.append(("report_types", ", ".join(f["report_types"])))
+    if not chips:
+        return
+    cols = st.columns(len(chips) + 1, gap="small")
+    cols[0].caption("Filters taken from the question:")
+    for col, (name, value) in zip(cols[1:], chips, strict=True):
+        col.button(f"{CHIP_LABELS[name]}: {value} ✕", key=f"chip-{i}-{name}", on_click=_drop,
+                   args=(assistant, i, name, caller, mode, k),
+                   help=f"Remove this {CHIP_LABELS[name]} filter and ask again")
+
+
+def _drop(assistant, i: int, name: str, caller, mode, k):
+    turns = _turns()
+    turn = turns[i]
+    turn.drop = sorted(set(turn.drop) | {name})
+    history = [t.question for t in turns[:i]]
+    try:
+        turn.answer = _ask(assistant, turn.question, history, turn.drop, caller, mode, k)
+        turn.asked_with, turn.rated = _key(caller), False
+    except HmiqaError as e:
+        st.session_state["chat_error"] = str(e)
+
+
+def _reask(assistant, i: int, caller, mode, k):
+    turn = _turns()[i]
+    turn.drop = []  # new sidebar filters: let the question speak again
+    history = [t.question for t in _turns()[:i]]
+    try:
+        turn.answer = _ask(assistant, turn.question, history, [], caller, mode, k)
+        turn.asked_with, turn.rated = _key(caller), False
+    except HmiqaError as e:
+        st.session_state["chat_error"] = str(e)
+
+
+@st.dialog("Source", width="large")
+def _source(assistant, doc_id: str, start: int, end: int):
+    try:
+        doc = assistant.document(doc_id)
+    except HmiqaError as e:
+        st.error(f"{e}. The report may have been removed from the corpus.")
+        return
+    st.markdown(f"### {doc.title}")
+    facts = [", ".join(doc.forces) or "no force", f"published {doc.published}" if doc.published else None,
+             doc.period, doc.report_type, doc.inspectorate, f"page {doc.page_at(start)}" if doc.pages else None]
+    st.caption(" · ".join(x for x in facts if x))
+    if doc.url:
+        st.link_button("Open the original", doc.url)
+    elif Path(doc.source).is_file():
+        st.download_button("Download the original file", Path(doc.source).read_bytes(),
+                           file_name=Path(doc.source).name, key=f"orig-{doc_id}-{start}")
+    components.html(report_html(doc.text, start, end), height=520, scrolling=True)
+
+
+def _render(assistant, i: int, turn: Turn, caller, mode, k, chunks):
+    with st.chat_message("user"):
+        st.markdown(turn.question)
+    with st.chat_message("assistant"):
+        a = turn.answer
+        _chips(assistant, i, turn, caller, mode, k)
+        for notice in a.notices:
+            st.info(notice)
+        st.markdown(a.answer)
+        if a.citations:
+            st.markdown("**Sources**")
+        for c in a.citations:
+            page = f" · p. {c.page}" if c.page else ""
+            with st.expander(f"[{c.n}] {c.title} · {c.force or 'no force'} · {c.year}{page} · § {c.section[:80]}"):
+                chunk = chunks.get(c.chunk_id)
+                if chunk is not None:
+                    st.markdown(passage_html(chunk.text, c.quote, c.start - chunk.start), unsafe_allow_html=True)
+                else:
+                    st.markdown(f"> {c.quote}")
+                if st.button("Open the whole report here", key=f"open-{i}-{c.n}"):
+                    _source(assistant, c.doc_id, c.start, c.end)
+        if not turn.rated:
+            rating = st.feedback("thumbs", key=f"fb-{i}")
+            if rating is not None:
+                FeedbackStore(assistant.settings.index).record(a, int(rating))
+                turn.rated = True
+                st.toast("Thanks: your rating was saved with the question and its citations.")
+        else:
+            st.caption("Rated. Thank you.")
+        if i == len(_turns()) - 1 and turn.asked_with != _key(caller):
+            st.button("The sidebar filters changed: ask this again with them", key=f"reask-{i}",
+                      on_click=_reask, args=(assistant, i, caller, mode, k), type="primary")
+
+
+def page(assistant, corpus_page=None):
+    st.title("hmiqa")
+    st.caption("Ask what HMIC and HMICFRS found in police inspection reports. Every sentence of an answer is "
+               "quoted from a report and cited; open a source to read it in place.")
+    docs = assistant.documents()
+    if not docs:
+        st.warning("No reports are indexed yet. Add PDF, TXT, HTML, Markdown or Word reports on the "
+                   "**Corpus** page, or run `hmiqa ingest data/reports` on the server, then ask again.")
+        if corpus_page is not None:
+            st.page_link(corpus_page, label="Go to the Corpus page", icon="📚")
+        return
+    try:
+        caller, mode, k = _sidebar(assistant, docs)
+    except HmiqaError as e:
+        st.error(f"The filters could not be applied: {e}")
+        return
+    if err := st.session_state.pop("chat_error", None):
+        st.error(err)
+    chunks = assistant.index.chunk_map()
+    turns = _turns()
+    if not turns:
+        st.info("Try: *What progress has been made on vetting since 2014?* · *What did HMIC recommend to "
+                "Hampshire?* · then a follow-up such as *and in Cambridgeshire?*")
+    for i, turn in enumerate(turns):
+        _render(assistant, i, turn, caller, mode, k, chunks)
+    question = st.chat_input("Ask about the inspection reports…", max_chars=1000)
+    if question is not None:
+        if not question.strip():
+            st.error("The question is empty: type what you want to know.")
+            return
+        with st.spinner("Reading the reports…"):
+            try:
+                answer = _ask(assistant, question, [t.question for t in turns], [], caller, mode, k)
+            except HmiqaError as e:
+                st.error(str(e))
+                return
+        turns.append(Turn(question, answer, asked_with=_key(caller)))
+        st.rerun()

@@ -1,0 +1,117 @@
+"""The corpus: what is indexed, with inferred metadata; add reports by upload; remove them."""
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from assistant import HmiqaError
+from assistant.feedback import FeedbackStore
+from ingest.loaders import SUPPORTED
+
+UPLOAD_TYPES = sorted(s.lstrip(".") for s in SUPPORTED)
+
+
+def check_upload(name: str, size: int, max_mb: int) -> str | None:
+    """Why an upload is refused, or None when it may be ingested."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUPPORTED:
+        return (f"{name}: '{suffix or 'no extension'}' files are not supported. Upload PDF, TXT, HTML, "
+                "Markdown or Word (.docx) reports.")
+    if size > max_mb * 1024 * 1024:
+        return f"{name} is {size / 1e6:.1f} MB; the limit is {max_mb} MB. Split the report or ask an administrator."
+    if size == 0:
+        return f"{name} is empty."
+    return None
+
+
+def _safe_name(name: str) -> str:
+    name = Path(name).name  # no folders from the browser
+    return "".join(ch if ch.isalnum() or ch in "._- " else "_" for ch in name).strip() or "report"
+
+
+def _add(assistant, files) -> None:
+    uploads = Path(assistant.settings.index) / "uploads"
+    uploads.mkdir(parents=True, exist_ok=True)
+    bar = st.progress(0.0, text="Adding reports…")
+    for n, f in enumerate(files, start=1):
+        bar.progress((n - 1) / len(files), text=f"Reading {f.name} ({n} of {len(files)})…")
+        problem = check_upload(f.name, f.size, assistant.settings.max_upload_mb)
+        if problem:
+            st.error(problem)
+            continue
+        target = uploads / _safe_name(f.name)
+        backup = None
+        if target.exists():  # a new version of an uploaded report: keep the old file until this one works
+            backup = Path(tempfile.mkstemp(dir=uploads, prefix=".old-")[1])
+            shutil.copy2(target, backup)
+        target.write_bytes(f.getvalue())
+        try:
+            report = assistant.ingest([target])
+        except HmiqaError as e:
+            report = None
+            st.error(f"{f.name}: {e}")
+        if report is None or report.failed:
+            for fail in report.failed if report else []:
+                st.error(f"{f.name} could not be added: {fail.reason}. Nothing in the index changed.")
+            if backup:
+                shutil.move(backup, target)
+            else:
+                target.unlink(missing_ok=True)
+            continue
+        if backup:
+            backup.unlink(missing_ok=True)
+        for w in report.warnings:
+            st.warning(w)
+        verb = "replaced" if report.replaced else "already indexed" if report.skipped else "added"
+        st.success(f"{f.name}: {verb} ({report.chunks_added} passages).")
+    bar.progress(1.0, text="Done.")
+
+
+def page(assistant):
+    st.title("Corpus")
+    st.caption("The reports hmiqa answers from, with what it worked out about each one. Correct a report's "
+               "metadata with a `<file>.meta.json` sidecar (see the README).")
+    with st.form("upload", clear_on_submit=True):
+        files = st.file_uploader(f"Add reports (PDF, TXT, HTML, Markdown, Word; up to "
+                                 f"{assistant.settings.max_upload_mb} MB each)", type=UPLOAD_TYPES,
+                                 accept_multiple_files=True)
+        submitted = st.form_submit_button("Add to the index")
+    if submitted:
+        if files:
+            _add(assistant, files)
+        else:
+            st.warning("Choose one or more report files first.")
+    docs = assistant.documents()
+    if not docs:
+        st.info("No reports yet. Upload some above, or run `hmiqa ingest data/reports` on the server.")
+    else:
+        st.dataframe([{"title": d.title, "forces": ", ".join(d.forces), "year": d.year,
+                       "published": d.published, "period": d.period, "type": d.report_type,
+                       "passages": d.n_chunks, "file": Path(d.source).name,
+                       "metadata": ", ".join(f"{k}: {v['confidence']}" for k, v in d.metadata_confidence.items()
+                                             if v["confidence"] in ("low", "medium"))}
+                      for d in docs], hide_index=True, use_container_width=True)
+        with st.expander("Remove a report"):
+            labels = {d.doc_id: f"{d.title} ({', '.join(d.forces) or 'no force'}, {d.year})" for d in docs}
+            doc_id = st.selectbox("Report", list(labels), format_func=labels.get, key="remove_doc")
+            sure = st.checkbox("Yes, take this report out of the index (its file is kept)", key="remove_sure")
+            if st.button("Remove", disabled=not sure, type="primary"):
+                removed = assistant.remove(doc_id)
+                st.success(f"Removed {removed.title}.")
+                st.rerun()
+    store = FeedbackStore(assistant.settings.index)
+    ratings = store.all()
+    if ratings:
+        st.subheader("Feedback")
+        up = sum(f.rating for f in ratings)
+        st.caption(f"{len(ratings)} answers rated: {up} up, {len(ratings) - up} down.")
+        files_by_doc = {d.doc_id: Path(d.source).name for d in docs}
+        st.download_button("Download thumbs-up answers as evaluation data (JSONL)",
+                           store.export_jsonl(lambda d: files_by_doc.get(d, d)), file_name="feedback-eval.jsonl")
+        st.download_button("Download all feedback (JSON)",
+                           json.dumps([vars(f) for f in ratings], indent=2, ensure_ascii=False),
+                           file_name="feedback.json")
