@@ -152,7 +152,8 @@ def compose(chosen: list[Candidate], timeline: bool, period_of) -> tuple[str, li
             current_doc = p.doc_id
             period = period_of.period(p.doc_id)
             label = f"**{', '.join(p.forces) or 'No force'}** · {p.title}" + (f" ({period})" if period else "")
-            lines.append(("" if timeline else "\n") + label + ("" if timeline else f", {p.year}"))
+            # a blank line first, or Markdown folds the label into the previous bullet
+            lines.append("\n" + label + ("" if timeline else f", {p.year}"))
         n = number[id(c)]
         lines.append(f"- {c.text} [{n}]")
         sentences.append(AnswerSentence(text=c.text, citations=[n]))

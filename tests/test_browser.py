@@ -135,6 +135,12 @@ def test_vetting_question_gives_a_timeline_with_citations(page):
     answer.locator('[data-testid="stChatMessageContent"]').first.evaluate("e => e.scrollIntoView()")
     page.wait_for_timeout(300)
     shot(page, "1-vetting-timeline")
+    page.set_viewport_size({"width": 768, "height": 1024})  # a tablet held upright
+    wait_idle(page)
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, "no sideways scrolling on a tablet"
+    assert page.get_by_test_id("stChatInputTextArea").is_visible()
+    shot(page, "1b-tablet")
 
 
 def test_opening_a_source_shows_the_report_with_the_passage_highlighted(page):
