@@ -82,6 +82,15 @@ def _parser() -> argparse.ArgumentParser:
                    help="where to build the evaluation index (default: var/eval-index/<corpus>-<key>, reused)")
     _index_arg(p)
 
+    p = sub.add_parser("serve", help="serve the REST API (docs/API.md)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to bind (default 127.0.0.1; another address needs API keys: HMIQA_API_KEYS, "
+                        "HMIQA_ADMIN_KEYS)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="worker processes (each loads the model; share one index through a Chroma server)")
+    _index_arg(p)
+
     p = sub.add_parser("ui", help="serve the browser app on 127.0.0.1")
     p.add_argument("--port", type=int, default=8501, help="port (default 8501)")
     _index_arg(p)
@@ -98,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
         return _ui(args)
     if args.command == "eval":
         return _eval(args)
+    if args.command == "serve":
+        return _serve(args)
     try:
         assistant = Assistant.open(args.index)
         return COMMANDS[args.command](assistant, args)
@@ -261,6 +272,35 @@ def _eval(args) -> int:
         if failures:
             return 1
         print(f"hmiqa eval: every metric is at or above its floor in {args.floors}", file=sys.stderr)
+    return 0
+
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def _serve(args) -> int:
+    from assistant.settings import Settings, SettingsError
+
+    try:
+        settings = Settings.load(index=args.index)
+    except SettingsError as e:
+        print(f"hmiqa: {e}", file=sys.stderr)
+        return 2
+    keyed = bool(settings.keys("api_keys") or settings.keys("admin_keys"))
+    if not keyed and args.host not in LOOPBACK:
+        print(f"hmiqa serve: refusing to bind {args.host} without API keys: anyone who can reach it could read "
+              "and delete documents. Set HMIQA_API_KEYS (read) and HMIQA_ADMIN_KEYS (admin), or bind 127.0.0.1.",
+              file=sys.stderr)
+        return 2
+    if not keyed:
+        print("hmiqa serve: no API keys configured, so the API binds 127.0.0.1 only and needs no key.",
+              file=sys.stderr)
+    if args.index:
+        os.environ["HMIQA_INDEX"] = args.index
+    import uvicorn
+    print(f"hmiqa serve: http://{args.host}:{args.port}/docs", file=sys.stderr)
+    uvicorn.run("api.main:app", host=args.host, port=args.port, workers=args.workers, log_level="warning",
+                server_header=False)
     return 0
 
 

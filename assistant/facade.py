@@ -17,6 +17,7 @@ from index.embed import ModelError  # noqa: E402
 from index.records import Filters, Passage  # noqa: E402
 from index.retrieve import UnknownRetriever, get_retriever  # noqa: E402
 from index.store import Index, IndexMismatch  # noqa: E402
+from index.vectors import ChromaUnavailable, http_client  # noqa: E402
 
 from . import extractive  # noqa: E402
 from .query import Query, understand  # noqa: E402
@@ -51,9 +52,19 @@ class Assistant:
     def open(cls, index_dir: str | Path | None = None, **overrides) -> "Assistant":
         try:
             settings = Settings.load(index=str(index_dir) if index_dir else None, **overrides)
-            return cls(Index(Path(settings.index), settings.embedding_model), settings)
-        except (SettingsError, IndexMismatch, ModelError) as e:
+            chroma = None
+            if settings.chroma_host:
+                chroma = http_client(settings.chroma_host, settings.chroma_port, settings.chroma_ssl,
+                                     settings.chroma_token)
+            return cls(Index(Path(settings.index), settings.embedding_model, chroma=chroma), settings)
+        except (SettingsError, IndexMismatch, ModelError, ChromaUnavailable) as e:
             raise HmiqaError(str(e)) from None
+
+    def refresh(self) -> None:
+        """Notice documents another process added or removed (a shared Chroma server, or `hmiqa
+        ingest` beside a running app) before answering."""
+        if self.index.refresh():
+            self._docs.clear()
 
     def close(self) -> None:
         self.index.close()
@@ -65,6 +76,7 @@ class Assistant:
                       max_tokens=self.settings.chunk_tokens, progress=progress)
 
     def documents(self) -> list[Document]:
+        self.refresh()
         docs = self.index.catalog.documents()
         for d in docs:
             d.n_chunks = self.index.catalog.chunk_count(d.doc_id)
@@ -114,6 +126,7 @@ class Assistant:
         k = k or self.settings.k
         if not 1 <= k <= 100:
             raise HmiqaError(f"k={k} is out of range; ask for 1 to 100 passages")
+        self.refresh()
         try:
             r = get_retriever(retriever or self.settings.retriever, self.index,
                               fusion=self.settings.fusion, rrf_k=self.settings.rrf_k,

@@ -41,6 +41,14 @@ TABLE = [
     # between the two an answer is given with a caution: no unanswerable seed question scores above 0.70
     Setting("caution_below", 0.70, "answer, but say the evidence is weak, when the best sentence scores below this"),
     Setting("answer_margin", 0.3, "keep sentences scoring within this of the best one"),
+    Setting("chroma_host", "", "Chroma server host for shared deployments; empty: the embedded store under the index"),
+    Setting("chroma_port", 8000, "Chroma server port"),
+    Setting("chroma_ssl", False, "connect to the Chroma server over TLS"),
+    Setting("chroma_token", "", "bearer token for the Chroma server, if it needs one"),
+    Setting("api_keys", "", "comma-separated API keys that may read (ask, search, documents)"),
+    Setting("admin_keys", "", "comma-separated API keys that may also add and delete documents"),
+    Setting("max_question_chars", 2000, "longest question the API and app accept"),
+    Setting("max_history", 20, "most earlier turns a request may carry"),
     Setting("llm_provider", "none", "LLM for --mode llm: none, openai (any OpenAI-compatible server) or ollama"),
     Setting("llm_base_url", "http://127.0.0.1:11434", "LLM endpoint, e.g. http://127.0.0.1:8080/v1 for llama.cpp"),
     Setting("llm_model", "", "model name the endpoint serves"),
@@ -48,6 +56,17 @@ TABLE = [
     Setting("llm_timeout", 60.0, "seconds to wait for the LLM before falling back to the extractive answer"),
     Setting("llm_max_tokens", 400, "most tokens the LLM may write"),
 ]
+
+
+def _boolean(value) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(value)
 
 
 @dataclass
@@ -64,6 +83,14 @@ class Settings:
     refuse_below: float
     caution_below: float
     answer_margin: float
+    chroma_host: str
+    chroma_port: int
+    chroma_ssl: bool
+    chroma_token: str
+    api_keys: str
+    admin_keys: str
+    max_question_chars: int
+    max_history: int
     llm_provider: str
     llm_base_url: str
     llm_model: str
@@ -93,7 +120,7 @@ class Settings:
         for f in fields(cls):
             default = next(s.default for s in TABLE if s.name == f.name)
             try:
-                typed[f.name] = type(default)(values[f.name])
+                typed[f.name] = _boolean(values[f.name]) if isinstance(default, bool) else type(default)(values[f.name])
             except (TypeError, ValueError):
                 raise SettingsError(f"setting {f.name}={values[f.name]!r} should be a {type(default).__name__}") from None
         if typed["fusion"] not in ("rrf", "weighted"):
@@ -103,3 +130,6 @@ class Settings:
         if not 0 <= typed["alpha"] <= 1:
             raise SettingsError("alpha must be between 0 and 1")
         return cls(**typed)
+
+    def keys(self, name: str) -> set[str]:
+        return {k.strip() for k in getattr(self, name).split(",") if k.strip()}

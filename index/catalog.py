@@ -69,10 +69,20 @@ class Catalog:
                 if old != doc_id:
                     self._delete(old)
             self.db.execute("UPDATE documents SET status='ready' WHERE doc_id=?", (doc_id,))
+            self._bump()
 
     def delete(self, doc_id: str) -> None:
         with self.db:
             self._delete(doc_id)
+            self._bump()
+
+    def _bump(self) -> None:
+        self.db.execute("INSERT INTO meta VALUES ('generation', '1') ON CONFLICT(key) DO UPDATE SET "
+                        "value = CAST(value AS INTEGER) + 1")
+
+    def generation(self) -> int:
+        """Changes whenever a document is committed or deleted, by this process or another one."""
+        return int(self.get_meta("generation") or 0)
 
     def _delete(self, doc_id: str) -> None:
         self.db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-from functools import cached_property
 from pathlib import Path
 
 from ingest.records import Chunk
@@ -18,10 +17,21 @@ class IndexMismatch(Exception):
 
 
 class Index:
-    def __init__(self, path: Path, embedding_model: str):
+    """Embedded (SQLite catalog + Chroma PersistentClient under `path`), or, given `chroma`
+    (a client of a Chroma server), everything shared lives in that server and `path` holds only
+    this process's uploads and feedback."""
+
+    def __init__(self, path: Path, embedding_model: str, chroma=None):
         self.path = Path(path)
         self.path.mkdir(parents=True, exist_ok=True)
-        self.catalog = Catalog(self.path / "catalog.sqlite")
+        self.server = chroma is not None
+        if self.server:
+            from .chroma_catalog import ChromaCatalog
+            self.vectors = VectorStore(client=chroma)
+            self.catalog = ChromaCatalog(chroma, self.vectors.collection)
+        else:
+            self.vectors = VectorStore(self.path / "chroma")
+            self.catalog = Catalog(self.path / "catalog.sqlite")
         built_with = self.catalog.get_meta("embedding_model")
         if built_with and built_with != embedding_model and self.catalog.count():
             raise IndexMismatch(
@@ -32,10 +42,15 @@ class Index:
         self._bm25: BM25Index | None = None
         self._bm25_loaded = False
         self._chunks: dict[str, Chunk] | None = None
+        self._generation = self.catalog.generation()
 
-    @cached_property
-    def vectors(self) -> VectorStore:
-        return VectorStore(self.path / "chroma")
+    def refresh(self) -> bool:
+        """Drop cached chunks and BM25 when another process (or this one) changed the corpus."""
+        gen = self.catalog.generation()
+        if gen == self._generation:
+            return False
+        self._generation, self._chunks, self._bm25, self._bm25_loaded = gen, None, None, False
+        return True
 
     @property
     def bm25_path(self) -> Path:
@@ -49,7 +64,7 @@ class Index:
     @property
     def bm25(self) -> BM25Index | None:
         if not self._bm25_loaded:
-            self._bm25 = BM25Index.load(self.bm25_path)
+            self._bm25 = None if self.server else BM25Index.load(self.bm25_path)
             if self._bm25 is not None and set(self._bm25.chunk_ids) != set(self.chunk_map()):
                 self._bm25 = None  # stale (a crash between catalog and BM25 writes): rebuild
             if self._bm25 is None and self.chunk_map():
@@ -58,10 +73,13 @@ class Index:
         return self._bm25
 
     def rebuild_bm25(self) -> None:
+        self._generation = self.catalog.generation()  # before reading: a later change is seen next time
         self._chunks = None
         chunks = list(self.chunk_map().values())
         self._bm25 = BM25Index.build(chunks)
-        if self._bm25 is not None:
+        if self.server:
+            pass  # in memory only: each process builds its own from the shared chunks
+        elif self._bm25 is not None:
             self._bm25.save(self.bm25_path)
         else:
             import shutil

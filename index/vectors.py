@@ -1,6 +1,7 @@
 """The Chroma collection that holds one vector per chunk, with flat metadata for filtering."""
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -38,13 +39,37 @@ def where_clause(filters: Filters | None) -> dict | None:
     return parts[0] if len(parts) == 1 else {"$and": parts}
 
 
+class ChromaUnavailable(Exception):
+    """The Chroma server could not be reached; the message says where and how to fix it."""
+
+
+def http_client(host: str, port: int, ssl: bool = False, token: str = ""):
+    """A client of a `chroma run` server (or Chroma's distributed deployment)."""
+    offline.enforce()
+    import chromadb
+    from chromadb.config import Settings
+
+    headers = {"Authorization": f"Bearer {token}"} if token else None
+    try:
+        client = chromadb.HttpClient(host=host, port=port, ssl=ssl, headers=headers,
+                                     settings=Settings(anonymized_telemetry=False))
+        client.heartbeat()
+    except Exception as e:  # chromadb raises several types (httpx, ValueError, its own) for one cause
+        raise ChromaUnavailable(
+            f"cannot reach the Chroma server at {'https' if ssl else 'http'}://{host}:{port} ({type(e).__name__}: "
+            f"{e}). Start it (`chroma run --path DIR --host {host} --port {port}`) or unset HMIQA_CHROMA_HOST "
+            "to use the embedded store") from None
+    return client
+
+
 class VectorStore:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path | None = None, client=None):
         offline.enforce()
         import chromadb
         from chromadb.config import Settings
 
-        self.client = chromadb.PersistentClient(path=str(path), settings=Settings(anonymized_telemetry=False))
+        self.client = client or chromadb.PersistentClient(path=str(path),
+                                                          settings=Settings(anonymized_telemetry=False))
         # embedding_function=None: vectors always come from our Embedder; Chroma's default
         # function would try to download a model.
         self.collection = self.client.get_or_create_collection(
@@ -59,8 +84,11 @@ class VectorStore:
 
     @staticmethod
     def _meta(c: Chunk) -> dict:
+        # the whole chunk rides along, so a process that shares the collection (server mode)
+        # can rebuild its chunk map and BM25 from Chroma alone
         meta = {"doc_id": c.doc_id, "year": c.year if c.year is not None else -1,
-                "report_type": c.report_type or "", "section": c.section[:500], "title": c.title}
+                "report_type": c.report_type or "", "section": c.section[:500], "title": c.title,
+                "chunk": json.dumps(c.to_dict())}
         for f in c.forces:
             meta[force_key(f)] = True
         return meta

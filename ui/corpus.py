@@ -2,13 +2,11 @@
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from pathlib import Path
 
 import streamlit as st
 
-from assistant import HmiqaError
+from assistant import HmiqaError, uploads
 from assistant.feedback import FeedbackStore
 from ingest.loaders import SUPPORTED
 
@@ -17,53 +15,30 @@ UPLOAD_TYPES = sorted(s.lstrip(".") for s in SUPPORTED)
 
 def check_upload(name: str, size: int, max_mb: int) -> str | None:
     """Why an upload is refused, or None when it may be ingested."""
-    suffix = Path(name).suffix.lower()
-    if suffix not in SUPPORTED:
-        return (f"{name}: '{suffix or 'no extension'}' files are not supported. Upload PDF, TXT, HTML, "
-                "Markdown or Word (.docx) reports.")
-    if size > max_mb * 1024 * 1024:
-        return f"{name} is {size / 1e6:.1f} MB; the limit is {max_mb} MB. Split the report or ask an administrator."
-    if size == 0:
-        return f"{name} is empty."
+    try:
+        uploads.check_upload(name, size, max_mb)
+    except uploads.UploadRejected as e:
+        return str(e)
     return None
 
 
-def _safe_name(name: str) -> str:
-    name = Path(name).name  # no folders from the browser
-    return "".join(ch if ch.isalnum() or ch in "._- " else "_" for ch in name).strip() or "report"
-
-
 def _add(assistant, files) -> None:
-    uploads = Path(assistant.settings.index) / "uploads"
-    uploads.mkdir(parents=True, exist_ok=True)
     bar = st.progress(0.0, text="Adding reports…")
     for n, f in enumerate(files, start=1):
         bar.progress((n - 1) / len(files), text=f"Reading {f.name} ({n} of {len(files)})…")
-        problem = check_upload(f.name, f.size, assistant.settings.max_upload_mb)
-        if problem:
-            st.error(problem)
-            continue
-        target = uploads / _safe_name(f.name)
-        backup = None
-        if target.exists():  # a new version of an uploaded report: keep the old file until this one works
-            backup = Path(tempfile.mkstemp(dir=uploads, prefix=".old-")[1])
-            shutil.copy2(target, backup)
-        target.write_bytes(f.getvalue())
         try:
-            report = assistant.ingest([target])
-        except HmiqaError as e:
-            report = None
-            st.error(f"{f.name}: {e}")
-        if report is None or report.failed:
-            for fail in report.failed if report else []:
-                st.error(f"{f.name} could not be added: {fail.reason}. Nothing in the index changed.")
-            if backup:
-                shutil.move(backup, target)
-            else:
-                target.unlink(missing_ok=True)
+            result = uploads.add_upload(assistant, f.name, f.getvalue())
+        except uploads.UploadRejected as e:
+            st.error(str(e))
             continue
-        if backup:
-            backup.unlink(missing_ok=True)
+        except HmiqaError as e:
+            st.error(f"{f.name}: {e}")
+            continue
+        report = result.report
+        for fail in report.failed:
+            st.error(f"{f.name} could not be added: {fail.reason}. Nothing in the index changed.")
+        if report.failed:
+            continue
         for w in report.warnings:
             st.warning(w)
         verb = "replaced" if report.replaced else "already indexed" if report.skipped else "added"

@@ -1,0 +1,76 @@
+"""Reports that arrive as bytes (the app's uploader, the API): checked, saved under the index's
+uploads/ folder and ingested. A file that fails leaves the index, and any earlier upload of the same
+name, as they were."""
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.loaders import SUPPORTED
+from ingest.pipeline import IngestReport
+
+
+class UploadRejected(ValueError):
+    """The upload was refused before ingest (type, size, empty); the message says why and what to do."""
+
+    def __init__(self, message: str, limit: str):
+        super().__init__(message)
+        self.limit = limit  # which limit: type, size or empty
+
+
+@dataclass
+class UploadResult:
+    path: Path
+    report: IngestReport
+
+    @property
+    def ok(self) -> bool:
+        return self.report.ok
+
+
+def check_upload(name: str, size: int, max_mb: int) -> None:
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUPPORTED:
+        raise UploadRejected(f"{name}: '{suffix or 'no extension'}' files are not supported. Upload PDF, TXT, "
+                             "HTML, Markdown or Word (.docx) reports.", "type")
+    if size > max_mb * 1024 * 1024:
+        raise UploadRejected(f"{name} is {size / 1e6:.1f} MB; the limit is {max_mb} MB. Split the report or ask "
+                             "an administrator to raise HMIQA_MAX_UPLOAD_MB.", "size")
+    if size == 0:
+        raise UploadRejected(f"{name} is empty.", "empty")
+
+
+def safe_name(name: str) -> str:
+    """A file name with no folders and nothing a path could be built from."""
+    name = Path(name.replace("\\", "/")).name
+    cleaned = "".join(ch if ch.isalnum() or ch in "._- " else "_" for ch in name).strip().lstrip(".")
+    return cleaned or "report"
+
+
+def add_upload(assistant, name: str, data: bytes) -> UploadResult:
+    """Check, save and ingest one uploaded report. Raises UploadRejected before touching anything."""
+    check_upload(name, len(data), assistant.settings.max_upload_mb)
+    uploads = Path(assistant.settings.index) / "uploads"
+    uploads.mkdir(parents=True, exist_ok=True)
+    target = uploads / safe_name(name)
+    if target.suffix.lower() != Path(name).suffix.lower():
+        target = target.with_suffix(Path(name).suffix.lower())
+    backup = None
+    if target.exists():  # a new version of an earlier upload: keep the old file until this one works
+        fd, tmp = tempfile.mkstemp(dir=uploads, prefix=".old-")
+        import os
+        os.close(fd)
+        backup = Path(tmp)
+        shutil.copy2(target, backup)
+    target.write_bytes(data)
+    report = assistant.ingest([target])
+    if report.failed:
+        if backup:
+            shutil.move(backup, target)
+        else:
+            target.unlink(missing_ok=True)
+    elif backup:
+        backup.unlink(missing_ok=True)
+    return UploadResult(target, report)

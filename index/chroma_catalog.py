@@ -1,0 +1,120 @@
+"""The catalog kept in a Chroma server, so that several processes share one corpus.
+
+Documents (with their cleaned text) live in their own collection, one record each; chunks are
+already in the vector collection, whose metadata carries each chunk's full record. A 'generation'
+record changes on every commit and delete, which tells other processes to rebuild what they cache
+(the chunk map and BM25). Chroma needs a vector for every record: documents carry a constant one,
+never queried.
+"""
+from __future__ import annotations
+
+import json
+
+from ingest.records import Chunk, Document
+
+DOCS = "hmiqa_documents"
+PLACEHOLDER = [1.0]
+BATCH = 500
+
+
+class ChromaCatalog:
+    def __init__(self, client, chunks_collection):
+        self.docs = client.get_or_create_collection(DOCS, embedding_function=None)
+        self.chunks_collection = chunks_collection
+
+    def close(self) -> None:
+        pass
+
+    # --- meta -----------------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        got = self.docs.get(ids=[f"meta:{key}"], include=["metadatas"])
+        return got["metadatas"][0]["value"] if got["ids"] else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.docs.upsert(ids=[f"meta:{key}"], embeddings=[PLACEHOLDER], metadatas=[{"kind": "meta", "value": value}])
+
+    def _bump(self) -> None:
+        self.set_meta("generation", str(self.generation() + 1))
+
+    def generation(self) -> int:
+        return int(self.get_meta("generation") or 0)
+
+    # --- documents ------------------------------------------------------------------------------
+    def _rows(self, where: dict, with_text: bool = False) -> list[tuple[str, dict, str | None]]:
+        got = self.docs.get(where={"$and": [{"kind": "doc"}, where]} if where else {"kind": "doc"},
+                            include=["metadatas", "documents"] if with_text else ["metadatas"])
+        docs = got.get("documents") or [None] * len(got["ids"])
+        return list(zip(got["ids"], got["metadatas"], docs, strict=True))
+
+    def by_source(self, source: str) -> list[tuple[str, str, str]]:
+        return [(i, m["file_hash"], m["status"]) for i, m, _ in self._rows({"source": source})]
+
+    def status(self, doc_id: str) -> tuple[str, str] | None:
+        got = self.docs.get(ids=[doc_id], include=["metadatas"])
+        return (got["metadatas"][0]["source"], got["metadatas"][0]["status"]) if got["ids"] else None
+
+    def pending(self) -> list[str]:
+        return [i for i, _, _ in self._rows({"status": {"$ne": "ready"}})]
+
+    def sources(self) -> dict[str, str]:
+        return {m["source"]: i for i, m, _ in self._rows({})}
+
+    def begin(self, doc: Document, chunks: list[Chunk]) -> None:
+        """The document as pending; its chunks arrive with their vectors (VectorStore.add)."""
+        meta = {"kind": "doc", "source": doc.source, "file_hash": doc.file_hash, "status": "pending",
+                "year": doc.year if doc.year is not None else -1, "report_type": doc.report_type or "",
+                "forces": json.dumps(doc.forces)}
+        self.docs.upsert(ids=[doc.doc_id], embeddings=[PLACEHOLDER], metadatas=[meta],
+                         documents=[json.dumps(doc.to_dict())])
+
+    def commit(self, doc_id: str, replaced: list[str]) -> None:
+        gone = [old for old in replaced if old != doc_id]
+        if gone:
+            self.docs.delete(ids=gone)
+        got = self.docs.get(ids=[doc_id], include=["metadatas"])
+        self.docs.update(ids=[doc_id], metadatas=[{**got["metadatas"][0], "status": "ready"}])
+        self._bump()
+
+    def delete(self, doc_id: str) -> None:
+        self.docs.delete(ids=[doc_id])
+        self._bump()
+
+    def count(self) -> int:
+        return len(self._rows({"status": "ready"}))
+
+    def distinct(self, field: str) -> list:
+        if field in ("year", "report_type"):
+            values = {m[field] for _, m, _ in self._rows({"status": "ready"})}
+            return sorted(v for v in values if v not in (-1, ""))
+        return sorted({v for d in self.documents() if (v := getattr(d, field)) is not None})
+
+    def distinct_forces(self) -> list[str]:
+        return sorted({f for _, m, _ in self._rows({"status": "ready"}) for f in json.loads(m["forces"])})
+
+    def documents(self) -> list[Document]:
+        docs = [Document.from_dict(json.loads(t)) for _, _, t in self._rows({"status": "ready"}, with_text=True)]
+        return sorted(docs, key=lambda d: d.source)
+
+    def document(self, doc_id: str) -> Document | None:
+        got = self.docs.get(ids=[doc_id], include=["metadatas", "documents"])
+        if not got["ids"] or got["metadatas"][0].get("status") != "ready":
+            return None
+        return Document.from_dict(json.loads(got["documents"][0]))
+
+    # --- chunks ---------------------------------------------------------------------------------
+    def chunks(self, doc_id: str | None = None) -> list[Chunk]:
+        ready = {i for i, _, _ in self._rows({"status": "ready"})}
+        out, offset = [], 0
+        while True:  # paged: a large corpus has more chunks than one response should carry
+            got = self.chunks_collection.get(where={"doc_id": doc_id} if doc_id else None, include=["metadatas"],
+                                             limit=BATCH * 10, offset=offset)
+            for m in got["metadatas"]:
+                if m["doc_id"] in ready and "chunk" in m:
+                    out.append(Chunk(**json.loads(m["chunk"])))
+            if len(got["ids"]) < BATCH * 10:
+                break
+            offset += BATCH * 10
+        return sorted(out, key=lambda c: c.chunk_id)
+
+    def chunk_count(self, doc_id: str) -> int:
+        return len(self.chunks_collection.get(where={"doc_id": doc_id}, include=[])["ids"])
