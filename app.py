@@ -17,9 +17,7 @@ st.set_page_config(page_title="hmiqa: inspection reports", page_icon="🔎", lay
 @st.cache_resource(show_spinner="Loading the index and the embedding model (once per server)…")
 def load(index_dir: str) -> Assistant:
     assistant = Assistant.open(index_dir)
-    # pay the model and BM25 start-up here, not on the first question
-    assistant.index.embedder.embed(["warm up"])
-    _ = assistant.index.bm25
+    assistant.warm_up()  # here, behind the spinner, not on the first question
     return assistant
 
 

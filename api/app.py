@@ -135,8 +135,7 @@ def create_app(assistant: Assistant | None = None, settings: Settings | None = N
     async def lifespan(app: FastAPI):
         if state["assistant"] is None:
             a = Assistant.open(settings.index)  # HmiqaError here stops start-up with its message
-            a.index.embedder.embed(["warm up"])
-            _ = a.index.bm25
+            a.warm_up()
             state["assistant"] = a
         yield
 

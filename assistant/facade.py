@@ -60,6 +60,14 @@ class Assistant:
         except (SettingsError, IndexMismatch, ModelError, ChromaUnavailable) as e:
             raise HmiqaError(str(e)) from None
 
+    def warm_up(self) -> None:
+        """Pay every one-time cost (model load, first batches through it, chunk map, BM25, catalog
+        reads) now, so the first person to ask gets a warm answer."""
+        self.index.embedder.embed(["warm up"])
+        _ = self.index.chunk_map(), self.index.bm25
+        if self.index.catalog.count():
+            self.ask("What progress has been made on vetting since 2014?")
+
     def refresh(self) -> None:
         """Notice documents another process added or removed (a shared Chroma server, or `hmiqa
         ingest` beside a running app) before answering."""

@@ -151,8 +151,12 @@ def test_serve_refuses_a_public_address_without_keys():
 
 def serve(index, port, **env) -> subprocess.Popen:
     e = dict(os.environ, **{k: str(v) for k, v in env.items()})
-    return subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--index", str(index), "--port",
-                             str(port)], cwd=ROOT, env=e, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    os.makedirs(index, exist_ok=True)
+    log = open(os.path.join(index, f"serve-{port}.log"), "w")  # a file: a full pipe would block the server
+    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--index", str(index), "--port",
+                             str(port)], cwd=ROOT, env=e, stdout=log, stderr=subprocess.STDOUT)
+    proc.log_path = log.name
+    return proc
 
 
 def wait_ready(proc, url, timeout=120):
@@ -163,7 +167,7 @@ def wait_ready(proc, url, timeout=120):
                 return
         except httpx.HTTPError:
             pass
-        assert proc.poll() is None, proc.stdout.read().decode()[-3000:]
+        assert proc.poll() is None, open(proc.log_path).read()[-3000:]
         time.sleep(0.5)
     raise AssertionError(f"{url} not ready in {timeout} s")
 

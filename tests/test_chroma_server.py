@@ -1,0 +1,94 @@
+"""Shared deployment: a real `chroma run` on loopback, an API process started on an empty store,
+the seed reports ingested by a separate CLI process, answered by the API; a report added through
+the API seen by a third process."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from .conftest import ROOT, SEEDS
+from .test_api import serve, wait_ready
+from .test_app import free_port
+from .test_browser import NEW_REPORT
+
+pytestmark = pytest.mark.server
+
+
+@pytest.fixture
+def chroma(tmp_path):
+    port = free_port()
+    exe = os.path.join(os.path.dirname(sys.executable), "chroma")
+    log = open(tmp_path / "chroma.log", "w")  # a file, not a pipe: chroma logs every request and would block
+    proc = subprocess.Popen([exe, "run", "--path", str(tmp_path / "chroma-data"), "--host", "127.0.0.1",
+                             "--port", str(port)], stdout=log, stderr=subprocess.STDOUT,
+                            env=dict(os.environ, ANONYMIZED_TELEMETRY="False"))
+    deadline = time.time() + 60
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        assert proc.poll() is None, (tmp_path / "chroma.log").read_text()[-2000:]
+        assert time.time() < deadline, "chroma run did not start in 60 s"
+        time.sleep(0.3)
+    yield {"HMIQA_CHROMA_HOST": "127.0.0.1", "HMIQA_CHROMA_PORT": str(port)}
+    proc.terminate()
+    proc.wait(timeout=20)
+    log.close()
+
+
+def cli(*args, env):
+    return subprocess.run([sys.executable, "-m", "assistant.cli", *args], capture_output=True, text=True,
+                          cwd=ROOT, env=dict(os.environ, **env), timeout=600)
+
+
+def test_processes_share_one_chroma_server(chroma, tmp_path):
+    port = free_port()
+    api = serve(tmp_path / "api-local", port, **chroma)  # started before anything is indexed
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(api, url)
+        assert httpx.get(f"{url}/readyz").json()["store"] == "chroma server"
+        assert httpx.get(f"{url}/v1/documents").json() == []
+
+        ingest = cli("ingest", str(SEEDS), "--index", str(tmp_path / "cli-local"), env=chroma)
+        assert ingest.returncode == 0, ingest.stderr
+        assert "5 added" in ingest.stdout
+        assert not (tmp_path / "cli-local" / "catalog.sqlite").exists(), "nothing shared is kept locally"
+
+        docs = httpx.get(f"{url}/v1/documents").json()
+        assert len(docs) == 5
+        r = httpx.post(f"{url}/v1/ask", json={"question": "What progress has been made on vetting since 2014?"},
+                       timeout=120)
+        a = r.json()
+        assert r.status_code == 200 and not a["refused"] and len({c["year"] for c in a["citations"]}) >= 2
+        hits = httpx.post(f"{url}/v1/search", json={"question": "confide in us", "retriever": "bm25", "k": 1}).json()
+        assert hits["passages"] and hits["passages"][0]["forces"] == ["Hampshire"], "BM25 rebuilt from Chroma"
+
+        up = httpx.post(f"{url}/v1/documents", files={"file": ("dorset.txt", NEW_REPORT.encode(), "text/plain")},
+                        timeout=120)
+        assert up.status_code == 201, up.text
+        seen = cli("docs", "--json", "--index", str(tmp_path / "third"), env=chroma)
+        assert seen.returncode == 0, seen.stderr
+        assert "Dorset" in {f for d in json.loads(seen.stdout) for f in d["forces"]}
+        asked = cli("ask", "What is the night-time confidential reporting desk in Dorset?", "--json",
+                    "--index", str(tmp_path / "third"), env=chroma)
+        assert json.loads(asked.stdout)["citations"][0]["force"] == "Dorset"
+    finally:
+        api.terminate()
+        api.wait(timeout=30)
+
+
+def test_an_unreachable_chroma_server_is_a_clear_error(tmp_path):
+    port = free_port()
+    r = cli("docs", "--index", str(tmp_path / "x"), env={"HMIQA_CHROMA_HOST": "127.0.0.1",
+                                                         "HMIQA_CHROMA_PORT": str(port)})
+    assert r.returncode == 2
+    assert f"cannot reach the Chroma server at http://127.0.0.1:{port}" in r.stderr and "chroma run" in r.stderr
