@@ -232,6 +232,11 @@ def main() -> None:
         "until the larger evaluation set decides.", "",
     ]
     text = "\n".join(out)
+    if args.out and args.out.exists():  # scripts/load.py owns the API load section: keep it
+        import re
+        kept = re.search(r"^## API load\n.*?(?=^## |\Z)", args.out.read_text(), re.S | re.M)
+        if kept:
+            text = text.rstrip("\n") + "\n\n" + kept.group(0)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text)
