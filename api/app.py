@@ -241,23 +241,23 @@ def create_app(assistant: Assistant | None = None, settings: Settings | None = N
         a = current()
         return [_doc_out(d) for d in call(a.documents)]
 
-    def _doc_id(doc_id: str) -> str:
+    def on_document(doc_id: str, fn):
+        """`fn(doc_id)` for a well-formed id of an indexed document; anything else is a 404."""
         if not DOC_ID_RE.match(doc_id):
             raise ApiError(404, "not_found", f"no document with id '{doc_id[:40]}'; ids are 16 hex characters "
                            "from GET /v1/documents")
-        return doc_id
+        with lock:
+            try:
+                return fn(doc_id)
+            except HmiqaError as e:
+                raise ApiError(404, "not_found", str(e)) from None
 
     @app.get("/v1/documents/{doc_id}", response_model=DocumentFull, tags=["documents"],
              dependencies=[role("read")], responses=_responses(401, 403, 404, 503))
     def document(doc_id: str) -> dict:
         """One report's metadata and cleaned text."""
         a = current()
-        doc_id = _doc_id(doc_id)
-        with lock:
-            try:
-                return _doc_out(a.document(doc_id), with_text=True)
-            except HmiqaError as e:
-                raise ApiError(404, "not_found", str(e)) from None
+        return _doc_out(on_document(doc_id, a.document), with_text=True)
 
     @app.post("/v1/documents", response_model=UploadOut, status_code=201, tags=["documents"],
               dependencies=[role("admin")], responses=_responses(400, 401, 403, 413, 415, 422, 503))
@@ -289,12 +289,7 @@ def create_app(assistant: Assistant | None = None, settings: Settings | None = N
     def delete(doc_id: str) -> dict:
         """Take a report out of the index (its file is kept)."""
         a = current()
-        doc_id = _doc_id(doc_id)
-        with lock:
-            try:
-                doc = a.remove(doc_id)
-            except HmiqaError as e:
-                raise ApiError(404, "not_found", str(e)) from None
+        doc = on_document(doc_id, a.remove)
         return {"deleted": doc_id, "title": doc.title}
 
     return app
