@@ -138,7 +138,7 @@ def best_threshold(scores: list[AnswerScore]) -> tuple[float, float] | None:
     if not any(s.item.answerable for s in scores) or all(s.item.answerable for s in scores):
         return None
     best = None
-    for lo, hi in zip(points, points[1:]):
+    for lo, hi in zip(points, points[1:], strict=False):
         t = round((lo + hi) / 2, 3)
         pos = [s for s in scores if s.item.answerable]
         neg = [s for s in scores if not s.item.answerable]

@@ -129,11 +129,11 @@ def run(dataset: Path, corpus: Path, modes: list[str] | None = None, index_dir: 
                 base = Baseline(corpus, settings.embedding_model)
                 result.config["baseline_chunks"] = base.n_chunks
                 t0 = time.perf_counter()  # time the questions, not the index build
-                search = lambda item: base.search(item.question, TOP_K)  # noqa: E731
+                search = lambda item, b=base: b.search(item.question, TOP_K)  # noqa: E731
             elif mode == "hybrid+filters":
                 checks: list[FilterCheck] = []
 
-                def search(item: Item) -> list[Hit]:
+                def search(item: Item, checks=checks) -> list[Hit]:
                     r = assistant.retrieve(item.question, history=item.history, k=TOP_K)
                     if item.forces or item.year_from or item.year_to:
                         checks.append(FilterCheck(item, r.filters.forces, r.filters.year_from, r.filters.year_to))

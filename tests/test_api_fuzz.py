@@ -8,7 +8,6 @@ import sys
 
 import pytest
 
-from .conftest import ROOT
 from .test_api import serve, wait_ready
 from .test_app import free_port
 
