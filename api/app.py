@@ -9,6 +9,7 @@ embedding model are shared by the worker threads, and the model uses both cores 
 import re
 import threading
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import Depends, FastAPI, File, Request, UploadFile
@@ -92,7 +93,6 @@ class SearchOut(BaseModel):
 
 
 def _doc_out(d, with_text: bool = False) -> dict:
-    from pathlib import Path
     out = d.to_dict(with_text=with_text)
     out["source"] = Path(d.source).name  # not the server's paths
     return out

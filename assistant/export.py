@@ -7,18 +7,6 @@ from datetime import datetime
 from .records import Answer
 
 
-def _filters_line(answer: Answer) -> str:
-    f = answer.filters or {}
-    parts = []
-    if f.get("forces"):
-        parts.append("force " + ", ".join(f["forces"]))
-    if f.get("year_from") or f.get("year_to"):
-        parts.append(f"years {f.get('year_from') or '…'}–{f.get('year_to') or '…'}")
-    if f.get("report_types"):
-        parts.append("report type " + ", ".join(f["report_types"]))
-    return "; ".join(parts)
-
-
 def _source_line(c) -> str:
     page = f", p. {c.page}" if c.page else ""
     return f"{c.title} · {c.force or 'no force'} · {c.year or 'year unknown'}{page} · § {c.section}"
@@ -28,10 +16,7 @@ def conversation_markdown(turns: list[tuple[str, Answer]], title: str = "hmiqa c
     out = [f"# {title}", "", f"Exported {datetime.now():%Y-%m-%d %H:%M}. Every quote is verbatim from the "
            "cited report; numbers in brackets refer to the sources under each answer.", ""]
     for i, (question, answer) in enumerate(turns, start=1):
-        out += [f"## {i}. {question}", ""]
-        if line := _filters_line(answer):
-            out += [f"*Filters: {line}*", ""]
-        out += [answer.answer.strip(), ""]
+        out += [f"## {i}. {question}", "", answer.answer.strip(), ""]  # the answer opens with its filters
         if answer.citations:
             out += ["**Sources**", ""]
             for c in answer.citations:
@@ -49,8 +34,6 @@ def conversation_docx(turns: list[tuple[str, Answer]], title: str = "hmiqa conve
                       "report; numbers in brackets refer to the sources under each answer.")
     for i, (question, answer) in enumerate(turns, start=1):
         doc.add_heading(f"{i}. {question}", level=1)
-        if line := _filters_line(answer):
-            doc.add_paragraph(f"Filters: {line}").italic = True
         for block in answer.answer.strip().split("\n"):
             block = block.strip()
             if not block:

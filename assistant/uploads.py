@@ -3,6 +3,7 @@ uploads/ folder and ingested. A file that fails leaves the index, and any earlie
 name, as they were."""
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -24,10 +25,6 @@ class UploadRejected(ValueError):
 class UploadResult:
     path: Path
     report: IngestReport
-
-    @property
-    def ok(self) -> bool:
-        return self.report.ok
 
 
 def check_upload(name: str, size: int, max_mb: int) -> None:
@@ -60,7 +57,6 @@ def add_upload(assistant, name: str, data: bytes) -> UploadResult:
     backup = None
     if target.exists():  # a new version of an earlier upload: keep the old file until this one works
         fd, tmp = tempfile.mkstemp(dir=uploads, prefix=".old-")
-        import os
         os.close(fd)
         backup = Path(tmp)
         shutil.copy2(target, backup)

@@ -14,7 +14,7 @@ from ingest.records import Chunk, Document
 
 DOCS = "hmiqa_documents"
 PLACEHOLDER = [1.0]
-BATCH = 500
+PAGE = 5000  # chunks per request when reading them all
 
 
 class ChromaCatalog:
@@ -107,13 +107,13 @@ class ChromaCatalog:
         out, offset = [], 0
         while True:  # paged: a large corpus has more chunks than one response should carry
             got = self.chunks_collection.get(where={"doc_id": doc_id} if doc_id else None, include=["metadatas"],
-                                             limit=BATCH * 10, offset=offset)
+                                             limit=PAGE, offset=offset)
             for m in got["metadatas"]:
                 if m["doc_id"] in ready and "chunk" in m:
                     out.append(Chunk(**json.loads(m["chunk"])))
-            if len(got["ids"]) < BATCH * 10:
+            if len(got["ids"]) < PAGE:
                 break
-            offset += BATCH * 10
+            offset += PAGE
         return sorted(out, key=lambda c: c.chunk_id)
 
     def chunk_count(self, doc_id: str) -> int:

@@ -92,30 +92,18 @@ def _chips(assistant, i: int, turn: Turn, caller, mode, k):
     cols = st.columns(len(chips) + 1, gap="small")
     cols[0].caption("Filters taken from the question:")
     for col, (name, value) in zip(cols[1:], chips, strict=True):
-        col.button(f"{CHIP_LABELS[name]}: {value} ✕", key=f"chip-{i}-{name}", on_click=_drop,
-                   args=(assistant, i, name, caller, mode, k),
+        col.button(f"{CHIP_LABELS[name]}: {value} ✕", key=f"chip-{i}-{name}", on_click=_reanswer,
+                   args=(assistant, i, sorted(set(turn.drop) | {name}), caller, mode, k),
                    help=f"Remove this {CHIP_LABELS[name]} filter and ask again")
 
 
-def _drop(assistant, i: int, name: str, caller, mode, k):
+def _reanswer(assistant, i: int, drop: list[str], caller, mode, k):
+    """Ask turn i again: without the filters in `drop` (a removed chip), or with new sidebar filters."""
     turns = _turns()
     turn = turns[i]
-    turn.drop = sorted(set(turn.drop) | {name})
-    history = [t.question for t in turns[:i]]
     try:
-        turn.answer = _ask(assistant, turn.question, history, turn.drop, caller, mode, k)
-        turn.asked_with, turn.rated = _key(caller), False
-    except HmiqaError as e:
-        st.session_state["chat_error"] = str(e)
-
-
-def _reask(assistant, i: int, caller, mode, k):
-    turn = _turns()[i]
-    turn.drop = []  # new sidebar filters: let the question speak again
-    history = [t.question for t in _turns()[:i]]
-    try:
-        turn.answer = _ask(assistant, turn.question, history, [], caller, mode, k)
-        turn.asked_with, turn.rated = _key(caller), False
+        turn.answer = _ask(assistant, turn.question, [t.question for t in turns[:i]], drop, caller, mode, k)
+        turn.drop, turn.asked_with, turn.rated = drop, _key(caller), False
     except HmiqaError as e:
         st.session_state["chat_error"] = str(e)
 
@@ -170,7 +158,7 @@ def _render(assistant, i: int, turn: Turn, caller, mode, k, chunks):
             st.caption("Rated. Thank you.")
         if i == len(_turns()) - 1 and turn.asked_with != _key(caller):
             st.button("The sidebar filters changed: ask this again with them", key=f"reask-{i}",
-                      on_click=_reask, args=(assistant, i, caller, mode, k), type="primary")
+                      on_click=_reanswer, args=(assistant, i, [], caller, mode, k), type="primary")
 
 
 def page(assistant, corpus_page=None):
@@ -198,7 +186,7 @@ def page(assistant, corpus_page=None):
                 "Hampshire?* · then a follow-up such as *and in Cambridgeshire?*")
     for i, turn in enumerate(turns):
         _render(assistant, i, turn, caller, mode, k, chunks)
-    question = st.chat_input("Ask about the inspection reports…", max_chars=1000)
+    question = st.chat_input("Ask about the inspection reports…", max_chars=assistant.settings.max_question_chars)
     if question is not None:
         if not question.strip():
             st.error("The question is empty: type what you want to know.")
