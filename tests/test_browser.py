@@ -166,6 +166,10 @@ def test_opening_a_source_shows_the_report_with_the_passage_highlighted(page):
         " return r.top >= 0 && r.bottom <= window.innerHeight; }")
     assert visible, "the highlighted passage is scrolled into view"
     shot(page, "2-source-viewer")
+    page.keyboard.press("Escape")  # closed, it stays closed when the page reruns for the next question
+    dialog.wait_for(state="hidden")
+    ask(page, "What did HMIC recommend to Hampshire?")
+    assert page.get_by_role("dialog").count() == 0
 
 
 def test_a_force_filter_changes_the_answer(page):

@@ -65,6 +65,7 @@ def _sidebar(assistant, docs):
                                mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
             if st.button("Start a new conversation", use_container_width=True):
                 st.session_state["turns"] = []
+                st.session_state.pop("source", None)
                 st.rerun()
     caller = None
     if forces or year_range or types:
@@ -108,7 +109,17 @@ def _reanswer(assistant, i: int, drop: list[str], caller, mode, k):
         st.session_state["chat_error"] = str(e)
 
 
-@st.dialog("Source", width="large")
+def _open_source(doc_id: str, start: int, end: int):
+    st.session_state["source"] = (doc_id, start, end)
+
+
+def _close_source():
+    st.session_state.pop("source", None)
+
+
+# the open source lives in session state, not in one button's True: a rerun from anything else
+# (a rating, a sidebar change) redraws the dialog instead of losing it
+@st.dialog("Source", width="large", on_dismiss=_close_source)
 def _source(assistant, doc_id: str, start: int, end: int):
     try:
         doc = assistant.document(doc_id)
@@ -146,8 +157,8 @@ def _render(assistant, i: int, turn: Turn, caller, mode, k, chunks):
                     st.markdown(passage_html(chunk.text, c.quote, c.start - chunk.start), unsafe_allow_html=True)
                 else:
                     st.markdown(f"> {c.quote}")
-                if st.button("Open the whole report here", key=f"open-{i}-{c.n}"):
-                    _source(assistant, c.doc_id, c.start, c.end)
+                st.button("Open the whole report here", key=f"open-{i}-{c.n}", on_click=_open_source,
+                          args=(c.doc_id, c.start, c.end))
         if not turn.rated:
             rating = st.feedback("thumbs", key=f"fb-{i}")
             if rating is not None:
@@ -186,6 +197,8 @@ def page(assistant, corpus_page=None):
                 "Hampshire?* · then a follow-up such as *and in Cambridgeshire?*")
     for i, turn in enumerate(turns):
         _render(assistant, i, turn, caller, mode, k, chunks)
+    if opened := st.session_state.get("source"):
+        _source(assistant, *opened)
     question = st.chat_input("Ask about the inspection reports…", max_chars=assistant.settings.max_question_chars)
     if question is not None:
         if not question.strip():
