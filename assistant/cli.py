@@ -59,6 +59,28 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print documents as JSON (without their text)")
     _index_arg(p)
 
+    p = sub.add_parser("brief", help="fieldwork brief for a force: grades, recommendations and areas for "
+                                     "improvement with what became of them, lines of enquiry; all cited")
+    p.add_argument("--force", required=True, metavar="F", help="the force, e.g. Cambridgeshire (or 'Cambs')")
+    p.add_argument("--theme", action="append", default=[], metavar="T",
+                   help="only findings on this theme (repeatable; part of a name works, e.g. 'vetting', 'gifts')")
+    p.add_argument("--since", type=int, default=None, metavar="YEAR", help="only findings made in or after YEAR")
+    p.add_argument("--format", default="md", choices=["md", "docx", "json"],
+                   help="md (default) and json print; docx writes a Word file (see --out)")
+    p.add_argument("--out", type=Path, default=None, metavar="FILE",
+                   help="write here instead of printing (docx default: brief-<force>.docx)")
+    _index_arg(p)
+
+    p = sub.add_parser("findings", help="list the recommendations, areas for improvement, causes of concern, "
+                                        "grades and force responses extracted from the reports")
+    p.add_argument("--force", default=None, metavar="F", help="only findings about this force")
+    p.add_argument("--kind", action="append", default=[], metavar="K",
+                   choices=["recommendation", "area_for_improvement", "cause_of_concern", "judgment", "response"],
+                   help="only this kind (repeatable)")
+    p.add_argument("--theme", action="append", default=[], metavar="T", help="only this theme (repeatable)")
+    p.add_argument("--json", action="store_true", help="print findings as JSON")
+    _index_arg(p)
+
     p = sub.add_parser("stats", help="size and contents of the index")
     p.add_argument("--json", action="store_true", help="print as JSON")
     _index_arg(p)
@@ -228,6 +250,38 @@ def _docs(assistant, args) -> int:
     return 0
 
 
+def _brief(assistant, args) -> int:
+    from assistant.brief import to_docx, to_markdown
+
+    brief = assistant.brief(args.force, themes=args.theme, since=args.since)
+    if args.format == "docx":
+        out = args.out or Path(f"brief-{brief.force.lower().replace(' ', '-')}.docx")
+        out.write_bytes(to_docx(brief))
+        print(f"hmiqa: wrote {out} ({len(brief.items)} findings, {len(brief.citations)} citations)", file=sys.stderr)
+        return 0
+    text = json.dumps(brief.to_dict(), indent=2, ensure_ascii=False) if args.format == "json" else to_markdown(brief)
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+        print(f"hmiqa: wrote {args.out}", file=sys.stderr)
+    else:
+        print(text)
+    return 0
+
+
+def _findings(assistant, args) -> int:
+    found = assistant.findings(force=args.force, kinds=args.kind or None, themes=args.theme)
+    if args.json:
+        print(json.dumps([f.to_dict() for f in found], indent=2, ensure_ascii=False))
+        return 0
+    if not found:
+        print("No findings match. `hmiqa docs` lists the indexed reports.")
+    for f in found:
+        grade = f" {f.grade}" if f.grade else ""
+        print(f"{f.year or '????'}  {', '.join(f.forces) or '?':<16} {f.kind:<20}{grade:<10} {f.theme:<28} "
+              f"{' '.join(f.text.split())[:100]}")
+    return 0
+
+
 def _stats(assistant, args) -> int:
     stats = assistant.stats()
     if args.json:
@@ -324,7 +378,8 @@ def _ui(args) -> int:
     return subprocess.call(cmd, env=env)
 
 
-COMMANDS = {"ingest": _ingest, "search": _search, "ask": _ask, "chat": _chat, "docs": _docs, "stats": _stats}
+COMMANDS = {"ingest": _ingest, "search": _search, "ask": _ask, "chat": _chat, "docs": _docs, "stats": _stats,
+            "brief": _brief, "findings": _findings}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -11,6 +11,7 @@ from index import offline
 offline.enforce()
 
 from ingest import forces as force_table  # noqa: E402
+from ingest.findings import THEMES, Finding  # noqa: E402
 from ingest.pipeline import IngestReport, ingest  # noqa: E402
 from ingest.records import Document  # noqa: E402
 from index.embed import ModelError  # noqa: E402
@@ -20,6 +21,8 @@ from index.store import Index, IndexMismatch  # noqa: E402
 from index.vectors import ChromaUnavailable, http_client  # noqa: E402
 
 from . import extractive  # noqa: E402
+from .brief import Brief, build as build_brief  # noqa: E402
+from .followthrough import FollowThrough  # noqa: E402
 from .query import Query, understand  # noqa: E402
 from .records import Answer  # noqa: E402
 from .settings import Settings, SettingsError  # noqa: E402
@@ -47,6 +50,7 @@ class Assistant:
         self.settings = settings
         self._docs: dict[str, Document] = {}
         self._llm = None  # built on first use of mode="llm", then reused
+        self._follow: tuple[int, FollowThrough] | None = None  # per corpus generation: it caches embeddings
 
     @classmethod
     def open(cls, index_dir: str | Path | None = None, **overrides) -> "Assistant":
@@ -103,6 +107,7 @@ class Assistant:
         self.index.vectors.delete_doc(doc_id)
         self.index.catalog.delete(doc_id)
         self.index.rebuild_bm25()
+        self.index.findings.sync(self.index.catalog)
         self._docs.pop(doc_id, None)
         return doc
 
@@ -142,6 +147,73 @@ class Assistant:
         except UnknownRetriever as e:
             raise HmiqaError(str(e)) from None
         return r.search(question, k=k, filters=filters)
+
+    # --- findings: recommendations, areas for improvement, grades, and what became of them ---
+
+    def resolve_force(self, force: str) -> str:
+        """A force named as users name it ("Cambs", "Hampshire Constabulary"), checked against the corpus."""
+        if not force or not force.strip():
+            raise HmiqaError("name a force, e.g. --force Cambridgeshire")
+        try:
+            name = force_table.resolve(force)
+        except force_table.UnknownForce as e:
+            raise HmiqaError(str(e)) from None
+        covered = self.index.catalog.distinct_forces()
+        if name not in covered:
+            raise HmiqaError(f"no indexed report is about {name}; the index covers: "
+                             f"{', '.join(covered) or 'no forces yet (ingest some reports)'}")
+        return name
+
+    @staticmethod
+    def resolve_themes(themes: list[str] | None) -> list[str]:
+        names = [n for n, _ in THEMES]
+        out = []
+        for t in themes or []:
+            hits = [n for n in names if t.strip().lower() in n]
+            if not hits or not t.strip():
+                raise HmiqaError(f"unknown theme '{t}'; themes: {', '.join(names)}")
+            out += hits
+        return list(dict.fromkeys(out))
+
+    def findings(self, force: str | None = None, kinds: list[str] | tuple[str, ...] | None = None,
+                 themes: list[str] | None = None) -> list[Finding]:
+        """Findings extracted from the indexed reports, optionally for one force, kinds and themes."""
+        self.refresh()
+        self.index.findings.sync(self.index.catalog)
+        name = self.resolve_force(force) if force else None
+        wanted = self.resolve_themes(themes)
+        return [f for f in self.index.findings.all(tuple(kinds) if kinds else None)
+                if (name is None or name in f.forces) and (not wanted or any(t in f.themes for t in wanted))]
+
+    def follow_through(self) -> FollowThrough:
+        self.refresh()
+        changed = self.index.findings.sync(self.index.catalog)
+        gen = self.index.catalog.generation()
+        if self._follow is None or self._follow[0] != gen or changed:
+            docs = {d.doc_id: d for d in self.index.catalog.documents()}
+            self._follow = (gen, FollowThrough(self.index.findings.all(), docs, self.index.embedder.embed))
+        return self._follow[1]
+
+    def brief(self, force: str, themes: list[str] | None = None, since: int | None = None) -> Brief:
+        """The fieldwork brief for `force`: grades over time, recommendations and areas for improvement
+        with their follow-through, what the force said it did, and lines of enquiry; all cited."""
+        name = self.resolve_force(force)
+        wanted = self.resolve_themes(themes)
+        if since is not None and not 1900 <= since <= 2100:
+            raise HmiqaError(f"--since {since} is not a year; give one such as 2014")
+        ft = self.follow_through()
+        judgments = [f for f in ft.findings if f.kind == "judgment" and name in f.forces]
+        return build_brief(name, ft.track(name), judgments, ft.docs, self._chunk_of, themes=wanted, since=since)
+
+    def _chunk_of(self, doc_id: str, start: int, end: int) -> str:
+        """The chunk holding most of doc_id[start:end], so a brief's citation opens at its passage."""
+        best, overlap = "", 0
+        for c in self.index.chunk_map().values():
+            if c.doc_id == doc_id:
+                o = min(end, c.end) - max(start, c.start)
+                if o > overlap:
+                    best, overlap = c.chunk_id, o
+        return best
 
     # --- answering -------------------------------------------------------------------------
 

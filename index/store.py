@@ -9,6 +9,7 @@ from ingest.records import Chunk
 from .bm25 import BM25Index
 from .catalog import Catalog
 from .embed import Embedder
+from .findings_store import FindingsStore
 from .vectors import VectorStore
 
 
@@ -39,6 +40,7 @@ class Index:
                 f"'{embedding_model}'. Use the same model, or ingest into a new --index directory")
         self.catalog.set_meta("embedding_model", embedding_model)
         self.embedder = Embedder(embedding_model)
+        self.findings = FindingsStore(self.path / "findings.sqlite")
         self._bm25: BM25Index | None = None
         self._bm25_loaded = False
         self._chunks: dict[str, Chunk] | None = None
@@ -116,6 +118,7 @@ class Index:
 
     def close(self) -> None:
         self.catalog.close()
+        self.findings.close()
 
     def describe(self) -> str:
         return json.dumps(self.stats(), indent=2)

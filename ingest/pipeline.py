@@ -113,6 +113,7 @@ def ingest(index, paths: list[Path], prune: bool = False, max_tokens: int = 200,
                 report.pruned.append(source)
     if report.changed:
         index.rebuild_bm25()
+    index.findings.sync(index.catalog)  # recommendations, areas for improvement, grades of what changed
     return report
 
 

@@ -1,0 +1,292 @@
+"""Structured findings of a report: recommendations, areas for improvement, causes of concern,
+graded judgments and, in a force's response, what it says it did. Each finding is an exact span of
+the document's cleaned text, so a brief can cite it like any other passage.
+
+The rules are plain patterns over the cleaned paragraphs, in the order below; they are documented
+in docs/FINDINGS.md and scored against eval/datasets/findings_seed.jsonl by `hmiqa eval`.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import asdict, dataclass, field
+
+from .chunk import sentence_spans
+from .records import Document
+
+EXTRACTOR_VERSION = "1"  # bump when a rule changes: stored findings are then extracted again
+
+KINDS = ("recommendation", "area_for_improvement", "cause_of_concern", "judgment", "response")
+GRADES = ("Outstanding", "Good", "Adequate", "Requires improvement", "Inadequate")
+
+# most specific first: a finding's primary theme is the first that matches
+THEMES: list[tuple[str, str]] = [
+    ("vetting", r"\b(re-?)?vet(ting|ted)?\b"),
+    ("abuse of position for a sexual purpose", r"sexual purpose|predatory"),
+    ("gifts and hospitality", r"\bgifts?\b|hospitality|gratuit"),
+    ("business interests and secondary employment", r"business interests?|second(ary)? (jobs?|employment|occupations?)"),
+    ("procurement", r"procure|\bcontract(s|ors?)?\b|suppliers?|purchase orders?"),
+    ("notifiable associations", r"notifiable associations?|personal (relationships?|associations?)"),
+    ("social media", r"social (media|networking)|\binternet\b"),
+    ("media relationships", r"(?<!social )\bmedia\b|journalists?|\bpress\b"),
+    ("registers and cross-checking", r"\bregisters?\b|cross-(check|referenc)"),
+    ("stop and search", r"stop[- ]and[- ]search|find rates"),
+    ("intelligence and tasking", r"\btasking\b|intelligence"),
+    ("counter-corruption capability", r"(counter|anti)[- ]corruption|proactive capability|capability and capacity"),
+    ("complaints and misconduct", r"complaints?|misconduct"),
+    ("code of ethics", r"code of ethics|\bethic"),
+    ("governance and scrutiny", r"governance|scrutiny|oversight|peer review|audit"),
+    ("training and awareness", r"training|awareness|aware\b|understand|communicat|knowledge"),
+    ("integrity", r"integrity"),
+]
+_THEME_RES = [(name, re.compile(rx, re.I)) for name, rx in THEMES]
+
+ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "sixth": 5, "seventh": 6}
+WITHIN_RE = re.compile(r"^(?:- )?Within (?:\w+|\d+) (?:weeks|months?|years?),? (?:the )?force should\b", re.I)
+QUOTED_LIST_RE = re.compile(
+    r"(?:HMIC|we) (?:highlighted|identified|found) (?P<n>\w+) areas? (?:for|of) improvement\b.*?"
+    r"(?:from|in) the (?:\w+ )?(?P<year>(?:19|20)\d\d)\b.*:$", re.I)
+QUOTED_REC_RE = re.compile(r"\bIn (?:our|its|HMIC[’']s) (?P<year>(?:19|20)\d\d)\b[^.:]*?\b(?:we|HMIC) recommended\b.*:$", re.I)
+JUDGED_RE = re.compile(
+    r"\bIn (?P<year>(?:19|20)\d\d), we judged that the force was (?P<grade>outstanding|good|adequate|requires "
+    r"improvement|inadequate) (?:at|in) (?P<what>[^.]+)\.", re.I)
+RECOMMENDS_RE = re.compile(r"\b(should|recommends?|are required|is required|needs? to be|need for|may wish to|"
+                           r"must)\b", re.I)
+HEADING_RE = re.compile(r"^(?P<h>Recommendations?|Areas? for improvement|Causes? of concern)$", re.I)
+
+
+@dataclass
+class Finding:
+    finding_id: str
+    doc_id: str
+    kind: str
+    text: str  # exact: the document's cleaned text[start:end]
+    start: int
+    end: int
+    section: str
+    forces: list[str]
+    year: int | None  # the year the finding was made (an earlier report's, when quoted)
+    report_year: int | None  # the year of the report that holds the text
+    theme: str
+    themes: list[str]
+    quoted: bool = False  # made in an earlier report and quoted in this one
+    audience: str = "force"  # force, all forces, PCCs, national
+    grade: str | None = None  # judgments
+    question: str | None = None  # judgments: what was judged; None for the whole area
+    responds_to: str | None = None  # responses: the finding_id of the recommendation answered
+    group: str | None = None  # findings listed together (a quoted list) share a group id
+    position: int = 0  # position inside its group
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Finding":
+        return cls(**d)
+
+
+GENERIC_THEMES = {"training and awareness", "integrity", "governance and scrutiny", "complaints and misconduct",
+                  "code of ethics"}
+
+
+def themes_of(text: str) -> list[str]:
+    """Themes named in `text`, the main one first: the specific theme named earliest (a
+    recommendation about "the procurement process … registers of gifts" is about procurement),
+    else the earliest generic one (training, integrity, …)."""
+    hits = [(m.start(), name) for name, rx in _THEME_RES if (m := rx.search(text))]
+    specific = sorted(h for h in hits if h[1] not in GENERIC_THEMES)
+    generic = sorted(h for h in hits if h[1] in GENERIC_THEMES)
+    return [name for _, name in specific + generic]
+
+
+@dataclass
+class _Para:
+    start: int
+    end: int
+    text: str
+
+    @property
+    def bullet(self) -> bool:
+        return self.text.startswith(("- ", "• ", "* "))
+
+    @property
+    def body_start(self) -> int:
+        return self.start + 2 if self.bullet else self.start
+
+
+def paragraphs(text: str) -> list[_Para]:
+    out = []
+    for m in re.finditer(r"[^\n]+(?:\n(?!\n)[^\n]+)*", text):
+        s, e = m.start(), m.end()
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if s < e:
+            out.append(_Para(s, e, text[s:e]))
+    return out
+
+
+def section_at(doc: Document, offset: int) -> str:
+    best = None
+    for s in doc.sections:
+        if s.start <= offset < max(s.end, s.start + 1) and (best is None or s.start >= best.start):
+            best = s
+    return best.path if best else ""
+
+
+class _Builder:
+    def __init__(self, doc: Document):
+        self.doc, self.out, self.seen = doc, [], set()
+
+    def add(self, kind: str, start: int, end: int, *, year=None, quoted=False, audience="force", grade=None,
+            question=None, responds_to=None, group=None, position=0) -> Finding | None:
+        text = self.doc.text[start:end]
+        norm = _norm(text)
+        if kind != "judgment":
+            # the end-of-report list repeats the in-text recommendations, sometimes a word different
+            for f in self.out:
+                if f.kind == kind and _similar(norm, _norm(f.text)):
+                    return None
+        key = (kind, start)
+        if key in self.seen:
+            return None
+        self.seen.add(key)
+        digest = hashlib.sha1(f"{kind}|{norm}|{question or ''}".encode()).hexdigest()[:10]
+        found = themes_of(text if kind != "judgment" else (question or ""))
+        f = Finding(finding_id=f"{self.doc.doc_id}-{digest}", doc_id=self.doc.doc_id, kind=kind, text=text,
+                    start=start, end=end, section=section_at(self.doc, start), forces=list(self.doc.forces),
+                    year=year if year is not None else self.doc.year,
+                    report_year=self.doc.year, theme=found[0] if found else "general", themes=found,
+                    quoted=quoted, audience=audience, grade=grade, question=question,
+                    responds_to=responds_to, group=group, position=position)
+        self.out.append(f)
+        return f
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def _similar(a: str, b: str) -> bool:
+    wa, wb = set(a.split()), set(b.split())
+    return bool(wa and wb) and len(wa & wb) / len(wa | wb) >= 0.8
+
+
+def _audience(text: str) -> str:
+    t = text.lower()
+    if re.match(r"(all )?forces (and pccs )?should|the service should", t):
+        return "all forces"
+    if t.startswith("pccs") or " pccs should" in t:
+        return "PCCs"
+    if re.search(r"college of policing should|hmic recommends|acpo should|home office should", t):
+        return "national"
+    return "force"
+
+
+def extract(doc: Document) -> list[Finding]:
+    """Every finding in `doc`, in text order within each rule."""
+    b = _Builder(doc)
+    paras = paragraphs(doc.text)
+    responses = "response" in (doc.report_type or "")
+    for i, p in enumerate(paras):
+        if responses:
+            continue
+        # "HMIC highlighted two areas for improvement … from the 2012 inspection report:" + bullets
+        if m := QUOTED_LIST_RE.search(p.text):
+            _list(b, paras, i, "area_for_improvement", year=int(m["year"]), quoted=True)
+        elif m := QUOTED_REC_RE.search(p.text):
+            items = _bullets(paras, i + 1)
+            if items:  # one recommendation: the sentence that introduces it and its parts
+                b.add("recommendation", p.start, items[-1].end, year=int(m["year"]), quoted=True,
+                      audience="all forces" if "all forces" in p.text else "force")
+        elif m := HEADING_RE.match(p.text):
+            kind = {"r": "recommendation", "a": "area_for_improvement", "c": "cause_of_concern"}[m["h"][0].lower()]
+            items = _bullets(paras, i + 1)
+            if not items and i + 1 < len(paras):
+                items = [paras[i + 1]]  # "Recommendation" over one paragraph
+            if kind == "recommendation":
+                items = [q for q in items if RECOMMENDS_RE.search(q.text)]
+            for k, q in enumerate(items):
+                b.add(kind, q.body_start, q.end, audience=_audience(q.text[q.body_start - q.start:]),
+                      group=f"{doc.doc_id}:{p.start}", position=k)
+        elif WITHIN_RE.match(p.text):
+            b.add("recommendation", p.body_start, p.end, audience="force")
+        elif p.text in GRADES:
+            question = _judged(paras, i)
+            b.add("judgment", p.start, p.end, grade=p.text, question=question)
+        for m in JUDGED_RE.finditer(p.text):
+            b.add("judgment", p.start + m.start(), p.start + m.end(), grade=m["grade"].capitalize(),
+                  question=m["what"].strip(), year=int(m["year"]), quoted=True)
+    if responses:
+        _responses(b, paras)
+    return b.out
+
+
+def _bullets(paras: list[_Para], i: int) -> list[_Para]:
+    items = []
+    while i < len(paras) and paras[i].bullet:
+        items.append(paras[i])
+        i += 1
+    return items
+
+
+def _list(b: _Builder, paras, i, kind, year, quoted):
+    for k, q in enumerate(_bullets(paras, i + 1)):
+        b.add(kind, q.body_start, q.end, year=year, quoted=quoted, group=f"{b.doc.doc_id}:{paras[i].start}",
+              position=k)
+
+
+def _judged(paras: list[_Para], i: int) -> str | None:
+    """The question a grade line answers: the nearest question above it. None when that is the
+    pillar's own question (the overall judgment)."""
+    for j in range(i - 1, max(-1, i - 4), -1):
+        t = paras[j].text
+        if t.endswith("?"):
+            return None if re.match(r"How (legitimately|effectively|efficiently|well) does the force (treat the "
+                                    r"public|keep people safe|operate)", t) and j <= 4 else t
+    return None
+
+
+def _responses(b: _Builder, paras: list[_Para]) -> None:
+    """A force's response: each recommendation paragraph, then the force's statements under it."""
+    current: Finding | None = None
+    audience = "force"
+    for p in paras:
+        if re.fullmatch(r"[\w ,&-]*Recommendations", p.text):
+            head = p.text.lower()
+            audience = "national" if "national" in head else "PCCs" if "pcc" in head else "force"
+            continue
+        if p.text.endswith("Recommendations") or p is paras[0]:
+            continue
+        spans = sentence_spans(b.doc.text, p.start, p.end)
+        modal = [k for k, (s, e) in enumerate(spans) if RECOMMENDS_RE.search(b.doc.text[s:e])]
+        if modal:  # the recommendation runs to its last "should"; what follows is the force's answer
+            last = modal[-1]
+            current = b.add("recommendation", spans[0][0], spans[last][1], audience=audience,
+                            year=_made_in(b.doc), quoted=True)
+            if last + 1 < len(spans) and current is not None:
+                _answer(b, current, spans[last + 1][0], spans[-1][1], audience)
+        elif current is not None:
+            _answer(b, current, p.start, p.end, audience)
+
+
+def _answer(b: _Builder, rec: Finding, start: int, end: int, audience: str) -> None:
+    r = b.add("response", start, end, responds_to=rec.finding_id, audience=audience)
+    if r is not None:  # a response is about what it answers
+        r.theme = rec.theme
+        r.themes = list(dict.fromkeys(rec.themes + r.themes))
+
+
+def _made_in(doc: Document) -> int | None:
+    """The recommendations a response answers were made before it: the year of the inspection
+    the response names, else the year before the response."""
+    m = re.search(r"\b(?:19|20)\d\d\b", doc.title or "")
+    if m:
+        return int(m.group())
+    return (doc.year - 1) if doc.year else None
+
+
+def ordinal_of(text: str) -> int | None:
+    m = re.match(r"With (?:respect|regard) to the (\w+) (?:issue|area|recommendation)", text, re.I)
+    return ORDINALS.get(m.group(1).lower()) if m else None
