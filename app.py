@@ -9,7 +9,7 @@ import os
 import streamlit as st
 
 from assistant import Assistant, HmiqaError
-from ui import chat, corpus
+from ui import brief, chat, corpus
 
 st.set_page_config(page_title="hmiqa: inspection reports", page_icon="🔎", layout="wide")
 
@@ -30,4 +30,5 @@ except HmiqaError as e:
 
 corpus_page = st.Page(lambda: corpus.page(assistant), title="Corpus", icon="📚", url_path="corpus")
 ask_page = st.Page(lambda: chat.page(assistant, corpus_page), title="Ask", icon="💬", url_path="ask", default=True)
-st.navigation([ask_page, corpus_page]).run()
+brief_page = st.Page(lambda: brief.page(assistant), title="Brief", icon="🗂️", url_path="brief")
+st.navigation([ask_page, brief_page, corpus_page]).run()

@@ -12,13 +12,14 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import Depends, FastAPI, File, Request, UploadFile
+from fastapi import Depends, FastAPI, File, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant import Assistant, HmiqaError, uploads
+from assistant.brief import Brief, to_docx, to_markdown
 from assistant.records import Answer
 from assistant.settings import Settings
 from index.records import Passage
@@ -27,6 +28,7 @@ from .limits import BodyLimit
 
 DOC_ID_RE = re.compile(r"^[0-9a-f]{16}$")
 K_MAX_ASK, K_MAX_SEARCH = 20, 50
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 class ApiError(Exception):
@@ -283,6 +285,26 @@ def create_app(assistant: Assistant | None = None, settings: Settings | None = N
             rows = a.index.catalog.by_source(str(result.path.resolve()))
             doc = a.document(rows[0][0]) if rows else None
             return {"status": status, "document": _doc_out(doc) if doc else None, "warnings": report.warnings}
+
+    @app.get("/v1/brief", response_model=Brief, tags=["findings"], dependencies=[role("read")],
+             responses=_responses(400, 401, 403, 422, 503) | {200: {"content": {
+                 "application/json": {}, "text/markdown": {"schema": {"type": "string"}},
+                 DOCX: {"schema": {"type": "string", "format": "binary"}}}}})
+    def brief(force: Annotated[str, Query(min_length=1, max_length=100, description="e.g. Cambridgeshire or Cambs")],
+              theme: Annotated[list[Annotated[str, StringConstraints(min_length=1, max_length=100)]], Query(
+                  max_length=20, description="only findings on these themes (part of a name works)")] = [],  # noqa: B006
+              since: Annotated[int | None, Query(ge=1800, le=2200, description="only findings made in or after")] = None,
+              format: Literal["json", "md", "docx"] = "json"):
+        """The fieldwork brief for a force: grades over time, recommendations and areas for improvement with
+        their follow-through and latest position, what the force said it did, lines of enquiry; every line cited."""
+        a = current()
+        b = call(lambda: a.brief(force, themes=theme, since=since))
+        if format == "md":
+            return Response(to_markdown(b), media_type="text/markdown; charset=utf-8")
+        if format == "docx":
+            name = f"brief-{b.force.lower().replace(' ', '-')}.docx"
+            return Response(to_docx(b), media_type=DOCX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        return b
 
     @app.delete("/v1/documents/{doc_id}", response_model=DeletedOut, tags=["documents"],
                 dependencies=[role("admin")], responses=_responses(401, 403, 404, 503))

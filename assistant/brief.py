@@ -135,7 +135,10 @@ def build(force: str, tracked: list[Tracked], judgments: list[Finding], docs: di
         doc = docs[j.doc_id]
         brief.grades.append(Grade(year=j.year, period=doc.period if not j.quoted else None, question=j.question,
                                   grade=j.grade or j.text, citation=cite(j.doc_id, j.start, j.end)))
-    for t in sorted((t for t in tracked if wanted(t.finding)), key=lambda t: (t.finding.year or 0, t.finding.start)):
+    def order(t: Tracked):  # the inspection reports' own findings first, then what a response document lists
+        return ("response" in (docs[t.finding.doc_id].report_type or ""), t.finding.year or 0, t.finding.start)
+
+    for t in sorted((t for t in tracked if wanted(t.finding)), key=order):
         f = t.finding
         item = BriefItem(finding_id=f.finding_id, kind=f.kind, year=f.year,
                          period=None if f.quoted else docs[f.doc_id].period, report=docs[f.doc_id].title,

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from .chunk import sentence_spans
 from .records import Document
 
-EXTRACTOR_VERSION = "1"  # bump when a rule changes: stored findings are then extracted again
+EXTRACTOR_VERSION = "2"  # bump when a rule changes: stored findings are then extracted again
 
 KINDS = ("recommendation", "area_for_improvement", "cause_of_concern", "judgment", "response")
 GRADES = ("Outstanding", "Good", "Adequate", "Requires improvement", "Inadequate")
@@ -50,7 +50,7 @@ QUOTED_REC_RE = re.compile(r"\bIn (?:our|its|HMIC[’']s) (?P<year>(?:19|20)\d\d
 JUDGED_RE = re.compile(
     r"\bIn (?P<year>(?:19|20)\d\d), we judged that the force was (?P<grade>outstanding|good|adequate|requires "
     r"improvement|inadequate) (?:at|in) (?P<what>[^.]+)\.", re.I)
-RECOMMENDS_RE = re.compile(r"\b(should|recommends?|are required|is required|needs? to be|need for|may wish to|"
+RECOMMENDS_RE = re.compile(r"\b(should|recommends?|are required|is required|needs? to|need for|may wish to|"
                            r"must)\b", re.I)
 HEADING_RE = re.compile(r"^(?P<h>Recommendations?|Areas? for improvement|Causes? of concern)$", re.I)
 
