@@ -228,3 +228,32 @@ def test_a_corrupt_pdf_upload_gets_a_clear_error(page, tmp_path):
     text = error.first.inner_text()
     assert "broken-report.pdf could not be added" in text and "Nothing in the index changed" in text
     shot(page, "5-corrupt-pdf")
+
+
+def test_the_brief_page_follows_a_recommendation_to_later_evidence(page):
+    page.get_by_role("link", name="Brief").click()
+    page.get_by_role("heading", name="Fieldwork brief").wait_for()
+    wait_idle(page)
+    sidebar_free = page.get_by_test_id("stMain")
+    force = sidebar_free.get_by_test_id("stSelectbox").first
+    force.click()
+    page.get_by_role("option", name="Cambridgeshire").click()
+    wait_idle(page)
+    page.get_by_role("heading", name="Open recommendations and areas for improvement").wait_for()
+    main = page.get_by_test_id("stMain")
+    text = main.inner_text()
+    assert "Within six months, the force should ensure that it complies, as far as practicable, with the current " \
+           "national vetting policy" in text
+    assert "The force has recently made encouraging progress in improving its vetting procedures." in text
+    assert "With respect to the first issue, there has been limited progress." in text
+    assert "Suggested lines of enquiry" in text
+    shot(page, "6a-brief")
+    sources = main.locator('[data-testid="stExpander"]')
+    assert sources.count() > 10
+    first = sources.first
+    first.locator("summary").click()
+    first.get_by_role("button", name="Open the whole report here").click()
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for()
+    dialog.frame_locator("iframe").locator("mark#hl").wait_for()
+    shot(page, "6b-brief-source")

@@ -13,7 +13,7 @@ from ingest.findings import THEMES
 from .chat import _open_source, _source
 from .render import passage_html
 
-STATUS_ICON = {"done": "✅", "progress": "🟡", "limited progress": "🟠", "no evidence yet": "⚪"}
+STATUS_BADGE = {"done": "green", "progress": "blue", "limited progress": "orange", "no evidence yet": "gray"}
 
 
 def _cited(text: str, n: int) -> str:
@@ -26,8 +26,8 @@ def _items(b: Brief) -> None:
         for i in items:
             who = "" if i.audience == "force" else f" · to {i.audience}"
             made = f"{KIND_LABEL[i.kind]}, {i.year}" + (f" ({i.period})" if i.period else "")
-            st.markdown(f"**{STATUS_ICON.get(i.status, '')} {made}{who}** · {i.theme} · latest position: "
-                        f"**{i.status}**" + (f" — {i.basis}" if i.basis_year else ""))
+            st.markdown(f":{STATUS_BADGE.get(i.status, 'gray')}-badge[{i.status}] **{made}{who}** · {i.theme}"
+                        + (f" · latest position from {i.basis}" if i.basis_year else ""))
             st.markdown(_cited(f"> {i.text}".replace("\n", "\n> "), i.citation))
             for e in i.evidence:
                 who = {"force response": "the force said", "later finding": "HMIC raised it again"}.get(
