@@ -100,6 +100,9 @@ def _parser() -> argparse.ArgumentParser:
                         "'-' writes none)")
     p.add_argument("--floors", type=Path, default=None, metavar="FILE",
                    help="JSON {mode: {metric: minimum}}; exit 1 when a metric falls under its floor")
+    p.add_argument("--findings", type=Path, default=None, metavar="FILE",
+                   help="hand-labelled findings to score the extraction against (format: eval/findings.py; "
+                        "default eval/datasets/findings_seed.jsonl with the seed set; '-' for none)")
     p.add_argument("--eval-index", type=Path, default=None, metavar="DIR",
                    help="where to build the evaluation index (default: var/eval-index/<corpus>-<key>, reused)")
     _index_arg(p)
@@ -306,8 +309,11 @@ def _eval(args) -> int:
         settings = Settings.load(index=args.index)
         modes = runner.parse_modes(args.modes, settings.llm_provider != "none")
         floors = runner.load_floors(args.floors) if args.floors else None
+        labelled = args.findings or (root / "eval" / "datasets" / "findings_seed.jsonl" if seed else None)
+        if labelled is not None and str(labelled) == "-":
+            labelled = None
         result = runner.run(args.dataset, corpus, modes, index_dir=args.eval_index, index=args.index,
-                            progress=lambda msg: print(f"hmiqa eval: {msg}", file=sys.stderr))
+                            findings=labelled, progress=lambda msg: print(f"hmiqa eval: {msg}", file=sys.stderr))
     except (runner.EvalError, DatasetError, SettingsError, HmiqaError) as e:
         print(f"hmiqa eval: {e}", file=sys.stderr)
         return 2

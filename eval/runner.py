@@ -87,8 +87,9 @@ def _short(text: str, n: int = 140) -> str:
 
 
 def run(dataset: Path, corpus: Path, modes: list[str] | None = None, index_dir: Path | None = None,
-        progress: Callable[[str], None] = lambda msg: None, **overrides) -> EvalRun:
-    """`overrides` are settings (e.g. index=… to place the evaluation index beside that one)."""
+        progress: Callable[[str], None] = lambda msg: None, findings: Path | None = None, **overrides) -> EvalRun:
+    """`overrides` are settings (e.g. index=… to place the evaluation index beside that one);
+    `findings` a hand-labelled list the findings extraction is scored against (eval/findings.py)."""
     from assistant import Assistant
     from assistant.settings import Settings
 
@@ -96,6 +97,10 @@ def run(dataset: Path, corpus: Path, modes: list[str] | None = None, index_dir: 
     if not corpus.is_dir():
         raise EvalError(f"corpus {corpus} is not a folder; pass --corpus DIR holding the report files")
     items = load(dataset, corpus)
+    labels = None
+    if findings is not None:
+        from .findings import load_labels
+        labels = load_labels(findings, corpus)
     settings = Settings.load(**overrides)
     modes = modes or parse_modes(None, settings.llm_provider != "none")
     index_dir = Path(index_dir) if index_dir else index_dir_for(corpus, settings)
@@ -165,6 +170,14 @@ def run(dataset: Path, corpus: Path, modes: list[str] | None = None, index_dir: 
             result.modes.append(ModeResult(mode, "answer", summary,
                                            by_kind(answer_scores, summarise_answers),
                                            _answer_misses(answer_scores), statistics.median(times)))
+    if labels is not None:
+        from .findings import score as score_findings
+        progress("findings extraction")
+        t0 = time.perf_counter()
+        found = [(files.get(f.doc_id, ""), f) for f in assistant.findings()]
+        summary, kinds, misses = score_findings(labels, found)
+        result.modes.append(ModeResult("findings", "findings", summary, kinds, misses,
+                                       (time.perf_counter() - t0) * 1000))
     assistant.close()
     return result
 
@@ -277,11 +290,26 @@ def to_markdown(r: EvalRun, misses: bool = True) -> str:
             for k, s in m.by_kind.items():
                 out.append(f"| {k} | {s['n']} | {_fmt(s.get('answer_recall'))} | {_fmt(s.get('citation_support'))} "
                            f"| {_fmt(s.get('refusal_recall'))} |")
+    if (fm := r.mode("findings")) is not None:
+        out += ["", "## Findings extraction", "",
+                "Recommendations, areas for improvement and graded judgments extracted at ingest, against a "
+                "hand-labelled list (eval/findings.py has the matching rule). Precision: share of extracted "
+                "findings that are labelled; recall: share of labelled findings extracted.", "",
+                "| kind | labelled | extracted | precision | recall |", "|---|---:|---:|---:|---:|"]
+        for k, v in fm.by_kind.items():
+            out.append(f"| {k} | {v['n']} | {v['extracted']} | {_fmt(v['precision'])} | {_fmt(v['recall'])} |")
+        out.append(f"| **all** | | | {_fmt(fm.summary['precision'])} | {_fmt(fm.summary['recall'])} |")
+        if fm.summary.get("year_accuracy") is not None:
+            out += ["", f"The year each matched finding was made in (2012 for an area quoted from a 2012 report) is "
+                        f"right for {_fmt(fm.summary['year_accuracy'])} of them."]
     if misses:
         out += ["", "## Misses", "", "Retrieval: no relevant passage in the top 5 (the two first passages shown). "
                 "Answers: no relevant quote cited, or an unanswerable question answered."]
         for m in r.modes:
             out += ["", f"### {m.name} ({len(m.misses)})", ""]
+            if m.kind == "findings":
+                out += [f"- {x['id']} ({x['kind']}) {x['question']}: “{x['got']}”" for x in m.misses]
+                continue
             for x in m.misses:
                 got = x["got"] if isinstance(x["got"], str) else " | ".join(x["got"]) or "nothing"
                 out.append(f"- {x['id']} ({x['kind']}) “{x['question']}” → {got}")

@@ -170,3 +170,47 @@ def test_seed_evaluation_meets_its_floors_and_beats_the_baseline(tmp_path):
     for metric in ("hit@5", "MRR@10", "nDCG@10"):
         assert modes["hybrid+filters"][metric] > modes["baseline"][metric], metric
     assert md.read_text().startswith("# Evaluation results")
+    assert modes["findings"]["recall"] >= 0.9 and "## Findings extraction" in md.read_text()
+
+
+def test_findings_extraction_is_scored_on_a_new_corpus(tmp_path):
+    corpus = tmp_path / "reports"
+    corpus.mkdir()
+    (corpus / "essex.txt").write_text(
+        "Essex Police: PEEL 2019\n\nHow well does the force ensure that its workforce behaves ethically and "
+        "lawfully?\n\nRequires improvement\n\nAreas for improvement\n\n- The force should clear its vetting "
+        "backlog.\n\n- The force should train supervisors to spot abuse of position for a sexual purpose.\n\n"
+        "The force reviews every declared second job within ten working days.\n")
+    rows = [{"id": "q1", "question": "How quickly are second jobs reviewed?", "kind": "fact",
+             "relevant": [{"file": "essex.txt", "quote": "reviews every declared second job"}]}]
+    dataset = tmp_path / "q.jsonl"
+    dataset.write_text(json.dumps(rows[0]) + "\n")
+    labels = [{"id": "a", "file": "essex.txt", "kind": "area_for_improvement", "year": 2019,
+               "quote": "The force should clear its vetting backlog."},
+              {"id": "b", "file": "essex.txt", "kind": "judgment", "year": 2019, "grade": "Requires improvement",
+               "question": "How well does the force ensure that its workforce behaves ethically and lawfully?"}]
+    labelled = tmp_path / "findings.jsonl"
+    labelled.write_text("\n".join(json.dumps(x) for x in labels) + "\n")
+    out = tmp_path / "r.json"
+    res = hmiqa("eval", "--corpus", str(corpus), "--dataset", str(dataset), "--findings", str(labelled),
+                "--modes", "bm25", "--json", str(out), "--eval-index", str(tmp_path / "idx"))
+    assert res.returncode == 0, res.stderr
+    assert "## Findings extraction" in res.stdout
+    findings = next(m for m in json.loads(out.read_text())["modes"] if m["name"] == "findings")
+    # both labels found; the second area for improvement was left out of the labels, so it counts against precision
+    assert findings["summary"]["recall"] == 1.0
+    assert findings["by_kind"]["area_for_improvement"] == {"n": 1, "extracted": 2, "precision": 0.5, "recall": 1.0}
+    assert any("abuse of position" in m["got"] for m in findings["misses"])
+
+
+def test_findings_labels_are_validated(tmp_path):
+    bad = tmp_path / "f.jsonl"
+    bad.write_text(json.dumps({"id": "x", "file": "000_d608bf2d84913752.txt", "kind": "recommendation",
+                               "year": 2014, "quote": "The force should buy everyone a pony."}) + "\n")
+    res = hmiqa("eval", "--findings", str(bad), "--modes", "bm25", "--eval-index", str(tmp_path / "idx"),
+                "--results", "-")
+    assert res.returncode == 2 and f"{bad}:1: quote not found in 000_d608bf2d84913752.txt" in res.stderr
+    bad.write_text(json.dumps({"id": "x", "file": "002_43c52bc140556ea3.txt", "kind": "judgment", "grade": "Fine"}) + "\n")
+    res = hmiqa("eval", "--findings", str(bad), "--modes", "bm25", "--eval-index", str(tmp_path / "idx"),
+                "--results", "-")
+    assert res.returncode == 2 and "a judgment needs a grade, one of: Outstanding" in res.stderr
