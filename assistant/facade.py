@@ -20,7 +20,7 @@ from index.retrieve import UnknownRetriever, get_retriever  # noqa: E402
 from index.store import Index, IndexMismatch  # noqa: E402
 from index.vectors import ChromaUnavailable, http_client  # noqa: E402
 
-from . import extractive  # noqa: E402
+from . import extractive, tracked_answer  # noqa: E402
 from .brief import Brief, build as build_brief  # noqa: E402
 from .followthrough import FollowThrough  # noqa: E402
 from .query import Query, understand  # noqa: E402
@@ -71,6 +71,7 @@ class Assistant:
         _ = self.index.chunk_map(), self.index.bm25
         if self.index.catalog.count():
             self.ask("What progress has been made on vetting since 2014?")
+            self.follow_through()  # findings and the sentences they are followed to, embedded once
 
     def refresh(self) -> None:
         """Notice documents another process added or removed (a shared Chroma server, or `hmiqa
@@ -205,15 +206,19 @@ class Assistant:
         judgments = [f for f in ft.findings if f.kind == "judgment" and name in f.forces]
         return build_brief(name, ft.track(name), judgments, ft.docs, self._chunk_of, themes=wanted, since=since)
 
-    def _chunk_of(self, doc_id: str, start: int, end: int) -> str:
-        """The chunk holding most of doc_id[start:end], so a brief's citation opens at its passage."""
-        best, overlap = "", 0
+    def chunk_at(self, doc_id: str, start: int, end: int):
+        """The chunk holding most of doc_id[start:end], so a citation opens at its passage."""
+        best, overlap = None, 0
         for c in self.index.chunk_map().values():
             if c.doc_id == doc_id:
                 o = min(end, c.end) - max(start, c.start)
                 if o > overlap:
-                    best, overlap = c.chunk_id, o
+                    best, overlap = c, o
         return best
+
+    def _chunk_of(self, doc_id: str, start: int, end: int) -> str:
+        chunk = self.chunk_at(doc_id, start, end)
+        return chunk.chunk_id if chunk else ""
 
     # --- answering -------------------------------------------------------------------------
 
@@ -299,6 +304,12 @@ class Assistant:
         extractive.score(cands, q.topic, question, self.index.embedder.embed, progress=timeline)
         best = max((c.score for c in cands), default=0.0)
         answer.evidence_score = round(best, 4)
+        tracked = tracked_answer.matching(self, q, question) if tracked_answer.wanted(question, q) else []
+        if best < self.settings.refuse_below and tracked:
+            # the passages are weak but the findings store has the recommendations asked about
+            body, answer.sentences, answer.citations = tracked_answer.section(self, tracked, [])
+            answer.answer = self._filter_line(q) + body.strip()
+            return self._timed(answer, t0, t1)
         if best < self.settings.refuse_below:
             answer.refused = True
             answer.answer = (self._filter_line(q) + "The indexed reports do not answer this"
@@ -313,6 +324,11 @@ class Assistant:
             chosen = extractive.select(cands, limit=5, per_doc=2,
                                        floor=max(self.settings.refuse_below, best - self.settings.answer_margin))
         body, answer.sentences, answer.citations = extractive.compose(chosen, timeline, self)
+        if tracked:
+            extra, sentences, citations = tracked_answer.section(self, tracked, answer.citations)
+            body += "\n" + extra
+            answer.sentences += sentences
+            answer.citations += citations
         caution = ""
         if best < self.settings.caution_below:
             answer.notices.append(f"weak evidence (best match scored {best:.2f}): these passages may not "
