@@ -12,33 +12,54 @@ from .query import Query
 from .records import AnswerSentence, Citation
 
 STATUS_RE = re.compile(r"\b(still (open|outstanding)|(been|was|were) (met|done|implemented|addressed|acted on)|"
-                       r"followed up|open (items?|recommendations?)|outstanding|told to improve|"
+                       r"followed up|open (items?|recommendations?)|outstanding|told to|"
                        r"areas? for improvement|recommend\w*)\b", re.I)
 LIMIT = 6
 
 
 def wanted(question: str, q: Query) -> bool:
-    return q.intent == "recommend" or bool(STATUS_RE.search(question))
+    """Asked for recommendations or what became of them; a bare "should" is not enough, and a follow-up
+    ("is that still open?") counts through its own words."""
+    return bool(STATUS_RE.search(question))
+
+
+def _kinds(question: str) -> tuple[str, ...]:
+    afi = re.search(r"areas? (for|of) improvement|causes? of concern", question, re.I)
+    rec = re.search(r"recommend", question, re.I)
+    if afi and not rec:
+        return ("area_for_improvement", "cause_of_concern")
+    if rec and not afi:
+        return ("recommendation",)
+    return TRACKED
 
 
 def matching(assistant, q: Query, question: str) -> list[Tracked]:
-    """Tracked findings for the question's forces, report years and topic, most relevant first."""
+    """Tracked findings for the question's forces, years and topic, most relevant first."""
     ft = assistant.follow_through()
     forces = q.forces or sorted({f for d in ft.docs.values() for f in d.forces})
-    tracked = [t for force in forces for t in ft.track(force)]
+    kinds = _kinds(question)
     seen, out = set(), []
-    for t in tracked:  # a finding about two forces is tracked for each; list it once
-        if t.finding.finding_id in seen or t.finding.kind not in TRACKED:
+    for t in (t for force in forces for t in ft.track(force)):
+        f = t.finding
+        if f.finding_id in seen or f.kind not in kinds:  # a finding about two forces is tracked for each
             continue
-        y = t.finding.report_year or 0
-        if (q.year_from and y < q.year_from) or (q.year_to and y > q.year_to):
+        # "the areas for improvement from 2012" names the year they were made, "in 2014" the report's
+        years = {f.year or 0, f.report_year or 0}
+        if (q.year_from and max(years) < q.year_from) or (q.year_to and min(years) > q.year_to):
             continue
-        seen.add(t.finding.finding_id)
+        seen.add(f.finding_id)
         out.append(t)
     topic = q.topic.strip()
-    if not topic or not out:
-        return out[:LIMIT * 2] if q.forces else []
     themes = set(themes_of(topic))
+    if not out:
+        return []
+    if not themes and q.forces:
+        # no subject beyond the force ("what did HMIC recommend to Hampshire?"): all of its findings
+        sims = ft.sim(topic, [t.finding.text for t in out]) if topic else None
+        if sims is None or float(max(sims)) < 0.45:
+            return sorted(out, key=lambda t: (t.finding.year or 0, t.finding.start))[:LIMIT]
+    if not topic:
+        return []
     sims = ft.sim(topic, [t.finding.text for t in out])
     ranked = []
     for t, sim in zip(out, sims, strict=True):

@@ -294,7 +294,9 @@ def to_markdown(r: EvalRun, misses: bool = True) -> str:
         out += ["", "## Findings extraction", "",
                 "Recommendations, areas for improvement and graded judgments extracted at ingest, against a "
                 "hand-labelled list (eval/findings.py has the matching rule). Precision: share of extracted "
-                "findings that are labelled; recall: share of labelled findings extracted.", "",
+                "findings that are labelled; recall: share of labelled findings extracted. On the seed set the "
+                "extraction rules were written from the same five reports, so these are training figures: a "
+                "held-out corpus with its own labels (`--corpus`, `--findings`) tells how the rules generalise.", "",
                 "| kind | labelled | extracted | precision | recall |", "|---|---:|---:|---:|---:|"]
         for k, v in fm.by_kind.items():
             out.append(f"| {k} | {v['n']} | {v['extracted']} | {_fmt(v['precision'])} | {_fmt(v['recall'])} |")
