@@ -168,6 +168,12 @@ def _enquiry(i: BriefItem) -> BriefLine:
 
 # --- rendering ---------------------------------------------------------------------------------------
 
+def _flat(text: str) -> str:
+    """A quote on one line: a recommendation with its own bullets would break the list it sits in.
+    The citation keeps the exact text."""
+    return " ".join(text.split())
+
+
 def _made(i: BriefItem) -> str:
     return f"{KIND_LABEL[i.kind]}, {i.year}" + (f" ({i.period})" if i.period else "")
 
@@ -196,9 +202,9 @@ def to_markdown(b: Brief) -> str:
         for i in items:
             who = "" if i.audience == "force" else f" (to {i.audience})"
             out.append(f"- **{_made(i)}{who}** · {i.theme} · latest position: "
-                       f"**{i.status}**" + (f" ({i.basis})" if i.basis_year else "") + f"  \n  “{i.text}” [{i.citation}]")
+                       f"**{i.status}**" + (f" ({i.basis})" if i.basis_year else "") + f"  \n  “{_flat(i.text)}” [{i.citation}]")
             for e in i.evidence:
-                out.append(f"  - {_evidence_label(e)}: “{e.quote}” [{e.citation}]")
+                out.append(f"  - {_evidence_label(e)}: “{_flat(e.quote)}” [{e.citation}]")
         out.append("")
     if b.lines_of_enquiry:
         out += ["## Suggested lines of enquiry", ""] + [f"{k}. {line.text}" for k, line in
@@ -237,9 +243,9 @@ def to_docx(b: Brief) -> bytes:
         for i in items:
             p = doc.add_paragraph(style="List Number")
             p.add_run(f"{_made(i)} · {i.theme} · latest position: {i.status}").bold = True
-            doc.add_paragraph(f"“{i.text}” [{i.citation}]", style="Quote")
+            doc.add_paragraph(f"“{_flat(i.text)}” [{i.citation}]", style="Quote")
             for e in i.evidence:
-                doc.add_paragraph(f"{_evidence_label(e)}: “{e.quote}” [{e.citation}]", style="List Bullet")
+                doc.add_paragraph(f"{_evidence_label(e)}: “{_flat(e.quote)}” [{e.citation}]", style="List Bullet")
     if b.lines_of_enquiry:
         doc.add_heading("Suggested lines of enquiry", level=1)
         for line in b.lines_of_enquiry:
