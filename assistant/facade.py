@@ -324,11 +324,6 @@ class Assistant:
             chosen = extractive.select(cands, limit=5, per_doc=2,
                                        floor=max(self.settings.refuse_below, best - self.settings.answer_margin))
         body, answer.sentences, answer.citations = extractive.compose(chosen, timeline, self)
-        if tracked:
-            extra, sentences, citations = tracked_answer.section(self, tracked, answer.citations)
-            body += "\n" + extra
-            answer.sentences += sentences
-            answer.citations += citations
         caution = ""
         if best < self.settings.caution_below:
             answer.notices.append(f"weak evidence (best match scored {best:.2f}): these passages may not "
@@ -337,6 +332,11 @@ class Assistant:
         answer.answer = self._filter_line(q) + caution + body
         if mode == "llm":
             self._llm_answer(answer, q, passages)
+        if tracked:  # after the LLM too: its citations come first, the tracker's are numbered on
+            extra, sentences, citations = tracked_answer.section(self, tracked, answer.citations)
+            answer.answer += "\n" + extra
+            answer.sentences += sentences
+            answer.citations += citations
         return self._timed(answer, t0, t1)
 
     def _llm_answer(self, answer: Answer, q: Query, passages: list[Passage]) -> None:

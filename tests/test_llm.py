@@ -164,6 +164,19 @@ def test_dead_endpoint_falls_back_to_the_extractive_answer(seeded_index):
     assert answer.answer.startswith("*LLM unavailable; showing the extractive answer.*")
 
 
+def test_llm_answer_keeps_the_findings_tracker_numbered_after_its_own_citations(seeded_index, recorder):
+    base, _ = recorder
+    a = llm_assistant(seeded_index, base)
+    answer = a.ask("What did HMIC recommend to Hampshire about gifts?", mode="llm")
+    assert answer.mode == "llm" and "**From the findings tracker**" in answer.answer
+    numbers = [c.n for c in answer.citations]
+    assert numbers == list(range(1, len(numbers) + 1)), "the tracker's citations follow the model's"
+    tracker = answer.answer.split("**From the findings tracker**")[1]
+    assert "Hampshire, 2014, recommendation" in tracker
+    chunks = a.index.chunk_map()
+    assert all(c.quote in chunks[c.chunk_id].text for c in answer.citations)
+
+
 def test_llm_mode_without_a_configured_llm_says_how_to_configure_it(seeded):
     answer = seeded.ask("Are refused gifts recorded in Hampshire?", mode="llm")
     assert answer.mode == "extractive" and any("HMIQA_LLM_PROVIDER" in n for n in answer.notices)
