@@ -28,7 +28,8 @@ except HmiqaError as e:
     st.error(f"The index at {index_dir} could not be opened: {e}")
     st.stop()
 
-corpus_page = st.Page(lambda: corpus.page(assistant), title="Corpus", icon="📚", url_path="corpus")
-ask_page = st.Page(lambda: chat.page(assistant, corpus_page), title="Ask", icon="💬", url_path="ask", default=True)
-brief_page = st.Page(lambda: brief.page(assistant), title="Brief", icon="🗂️", url_path="brief")
+# Material icons ship with Streamlit's own font, so they draw the same on every machine (emoji need one)
+corpus_page = st.Page(lambda: corpus.page(assistant), title="Corpus", icon=":material/library_books:", url_path="corpus")
+ask_page = st.Page(lambda: chat.page(assistant, corpus_page), title="Ask", icon=":material/chat:", url_path="ask", default=True)
+brief_page = st.Page(lambda: brief.page(assistant), title="Brief", icon=":material/assignment:", url_path="brief")
 st.navigation([ask_page, brief_page, corpus_page]).run()

@@ -181,7 +181,7 @@ def page(assistant, corpus_page=None):
         st.warning("No reports are indexed yet. Add PDF, TXT, HTML, Markdown or Word reports on the "
                    "**Corpus** page, or run `hmiqa ingest data/reports` on the server, then ask again.")
         if corpus_page is not None:
-            st.page_link(corpus_page, label="Go to the Corpus page", icon="📚")
+            st.page_link(corpus_page, label="Go to the Corpus page", icon=":material/library_books:")
         return
     try:
         caller, mode, k = _sidebar(assistant, docs)
