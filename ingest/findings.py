@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from .chunk import sentence_spans
 from .records import Document
 
-EXTRACTOR_VERSION = "2"  # bump when a rule changes: stored findings are then extracted again
+EXTRACTOR_VERSION = "3"  # bump when a rule changes: stored findings are then extracted again
 
 KINDS = ("recommendation", "area_for_improvement", "cause_of_concern", "judgment", "response")
 GRADES = ("Outstanding", "Good", "Adequate", "Requires improvement", "Inadequate")
@@ -52,6 +52,9 @@ JUDGED_RE = re.compile(
     r"improvement|inadequate) (?:at|in) (?P<what>[^.]+)\.", re.I)
 RECOMMENDS_RE = re.compile(r"\b(should|recommends?|are required|is required|needs? to|need for|may wish to|"
                            r"must)\b", re.I)
+# a paragraph that tells someone what to do, as an unbulleted list of recommendations words each one
+ADDRESSED_RE = re.compile(r"(The force|The constabulary|(All )?forces|Chief constables?|PCCs|Within \w+ \w+,)[^.]*?"
+                          r"\b(should|must|needs? to)\b")
 HEADING_RE = re.compile(r"^(?P<h>Recommendations?|Areas? for improvement|Causes? of concern)$", re.I)
 
 
@@ -204,8 +207,15 @@ def extract(doc: Document) -> list[Finding]:
             kind = {"r": "recommendation", "a": "area_for_improvement", "c": "cause_of_concern"}[m["h"][0].lower()]
             items = _bullets(paras, i + 1)
             if not items and i + 1 < len(paras):
-                items = [paras[i + 1]]  # "Recommendation" over one paragraph
-            if kind == "recommendation":
+                # unbulleted: "Recommendation" or "Cause of concern" heads one paragraph; a plural heading
+                # heads every paragraph that recommends ("The force should …") until one does not
+                items = [paras[i + 1]]
+                if m["h"].lower().startswith(("recommendations", "areas")):
+                    j = i + 2
+                    while j < len(paras) and len(items) < 12 and ADDRESSED_RE.match(paras[j].text):
+                        items.append(paras[j])
+                        j += 1
+            if kind != "cause_of_concern":
                 items = [q for q in items if RECOMMENDS_RE.search(q.text)]
             for k, q in enumerate(items):
                 b.add(kind, q.body_start, q.end, audience=_audience(q.text[q.body_start - q.start:]),

@@ -347,3 +347,16 @@ def test_which_forces_were_told_to_improve_spans_forces(seeded):
 def test_an_unrelated_recommendation_question_is_still_refused(seeded):
     answer = seeded.ask("What did HMIC recommend about police drones?")
     assert answer.refused and "findings tracker" not in answer.answer
+
+
+def test_unbulleted_areas_for_improvement_each_paragraph(fresh, tmp_path):
+    # the newer PEEL layout: a heading, then one paragraph per area, then the narrative
+    report = tmp_path / "essex-peel-2022.txt"
+    report.write_text("Essex Police PEEL 2021/22\n\nAreas for improvement\n\nThe force should make sure it "
+                      "records all crime it is told about.\n\nThe force should improve how it supervises "
+                      "investigations.\n\nWe found the force answers emergency calls quickly. Officers should be "
+                      "proud of that.\n")
+    assert fresh.ingest([report]).ok
+    areas = [f.text for f in fresh.findings(force="Essex", kinds=["area_for_improvement"])]
+    assert areas == ["The force should make sure it records all crime it is told about.",
+                     "The force should improve how it supervises investigations."]
