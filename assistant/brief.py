@@ -180,7 +180,7 @@ def _made(i: BriefItem) -> str:
 
 def _evidence_label(e: BriefEvidence) -> str:
     who = {"verdict": "HMIC found", "later report": "HMIC found", "later finding": "HMIC raised it again",
-           "force response": "the force said"}.get(e.source, e.source)
+           "force response": "the force said", "origin": "HMIC wrote at the time"}.get(e.source, e.source)
     return f"{e.year} · {who}" + (f" ({e.status})" if e.status else "")
 
 

@@ -61,7 +61,8 @@ def combine(signals: list[str]) -> str:
 
 @dataclass
 class Evidence:
-    source: str  # "verdict" (the report that quotes the finding), "later report", "later finding", "force response"
+    source: str  # "origin" (the earlier report that made it), "verdict" (the report that quotes it), "later
+    # report", "later finding", "force response"
     status: str | None
     doc_id: str
     title: str
@@ -143,7 +144,7 @@ class FollowThrough:
             if f.kind not in TRACKED:
                 continue
             t = Tracked(f, as_of=newest)
-            t.evidence = verdicts.get(f.finding_id, []) + self._answers(f, mine)
+            t.evidence = self._origin(f, docs) + verdicts.get(f.finding_id, []) + self._answers(f, mine)
             if f.audience not in ("national", "PCCs"):  # those are for others to act on, not this force
                 t.evidence += self._later(f, docs, mine)
             self._position(t)
@@ -195,6 +196,26 @@ class FollowThrough:
         picked = [x for x in stated if x[2]][:limit] or stated[:1]
         sims = self.sim(about, [doc.text[a:b] for a, b, _ in picked])
         return [_evidence(doc, source, a, b, st, sim) for (a, b, st), sim in zip(picked, sims, strict=True)]
+
+    # --- where a quoted finding was first made ------------------------------------------------------
+
+    def _origin(self, f: Finding, docs: list[Document]) -> list[Evidence]:
+        """For a finding quoted from an earlier report that is in the corpus, the passage of that report
+        it came from, when one is close in meaning: what HMIC wrote at the time."""
+        if not f.quoted or f.kind not in TRACKED:
+            return []
+        earlier = [d for d in docs if d.year == f.year and d.doc_id != f.doc_id and "response" not in (d.report_type or "")]
+        best: tuple[float, Document, int, int] | None = None
+        for doc in earlier:
+            paras = [(p.start, p.end) for p in paragraphs(doc.text) if len(p.text.split()) >= 6]
+            sims = self.sim(f.text, [doc.text[a:b] for a, b in paras])
+            for (a, b), sim in zip(paras, sims, strict=True):
+                if best is None or sim > best[0]:
+                    best = (float(sim), doc, a, b)
+        if best is None or best[0] < 0.6:
+            return []
+        sim, doc, a, b = best
+        return [_evidence(doc, "origin", a, b, None, sim)]
 
     # --- later reports on the same force and theme -------------------------------------------------
 

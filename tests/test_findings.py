@@ -200,6 +200,10 @@ def test_cambridgeshire_2012_areas_followed_to_2014_verdict_and_force_response(s
     assert procurement.status == "limited progress" and procurement.basis_year == 2014
     quotes = [(e.source, e.year, e.quote) for e in procurement.evidence]
     assert ("verdict", 2014, "With respect to the first issue, there has been limited progress.") in quotes
+    # the 2012 report itself is in the corpus: what HMIC wrote then is linked as the origin
+    origin = [e for e in procurement.evidence if e.source == "origin"]
+    assert len(origin) == 1 and origin[0].year == 2012
+    assert origin[0].quote.startswith("To help ensure integrity of the procurement process, monitoring is in place")
     assert any(src == "force response" and year == 2013 for src, year, _ in quotes)
     training = tracked["There had been no specific tra"]
     assert training.status == "limited progress"
@@ -224,6 +228,7 @@ def test_hampshire_areas_each_have_a_2014_verdict(seeded):
     tracked = [t for t in seeded.follow_through().track("Hampshire") if t.finding.kind == "area_for_improvement"]
     assert [t.finding.text for t in tracked] == HANTS_2012_AFIS
     assert all(any(e.source == "verdict" and e.year == 2014 for e in t.evidence) for t in tracked)
+    assert not any(e.source == "origin" for t in tracked for e in t.evidence), "no Hampshire 2012 report indexed"
     media = tracked[0]
     assert media.status == "done"
     assert media.evidence[0].quote.startswith("Police staff and officers are now aware of force media policies")

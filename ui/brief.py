@@ -30,8 +30,8 @@ def _items(b: Brief) -> None:
                         + (f" · latest position from {i.basis}" if i.basis_year else ""))
             st.markdown(_cited(f"> {i.text}".replace("\n", "\n> "), i.citation))
             for e in i.evidence:
-                who = {"force response": "the force said", "later finding": "HMIC raised it again"}.get(
-                    e.source, "HMIC found")
+                who = {"force response": "the force said", "later finding": "HMIC raised it again",
+                       "origin": "HMIC wrote at the time"}.get(e.source, "HMIC found")
                 st.markdown(_cited(f"- {e.year} · {who}" + (f" (*{e.status}*)" if e.status else "")
                                    + f": “{e.quote}”", e.citation))
 
