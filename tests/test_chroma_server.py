@@ -69,6 +69,10 @@ def test_processes_share_one_chroma_server(chroma, tmp_path):
                        timeout=120)
         a = r.json()
         assert r.status_code == 200 and not a["refused"] and len({c["year"] for c in a["citations"]}) >= 2
+        brief = httpx.get(f"{url}/v1/brief", params={"force": "Hampshire"}, timeout=120)
+        assert brief.status_code == 200, brief.text
+        areas = [i for i in brief.json()["items"] if i["kind"] == "area_for_improvement"]
+        assert len(areas) == 5 and all(i["year"] == 2012 for i in areas), "findings of another process's ingest"
         hits = httpx.post(f"{url}/v1/search", json={"question": "confide in us", "retriever": "bm25", "k": 1}).json()
         assert hits["passages"] and hits["passages"][0]["forces"] == ["Hampshire"], "BM25 rebuilt from Chroma"
 

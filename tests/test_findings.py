@@ -365,3 +365,13 @@ def test_unbulleted_areas_for_improvement_each_paragraph(fresh, tmp_path):
     areas = [f.text for f in fresh.findings(force="Essex", kinds=["area_for_improvement"])]
     assert areas == ["The force should make sure it records all crime it is told about.",
                      "The force should improve how it supervises investigations."]
+
+
+def test_findings_command_lists_and_filters(seeded_index):
+    out = hmiqa("findings", "--force", "Hampshire", "--kind", "area_for_improvement", "--json", index=seeded_index)
+    assert out.returncode == 0, out.stderr
+    assert [f["text"] for f in json.loads(out.stdout)] == HANTS_2012_AFIS
+    out = hmiqa("findings", "--theme", "vetting", index=seeded_index)
+    assert out.returncode == 0 and "vetting" in out.stdout and "media relationships" not in out.stdout
+    out = hmiqa("findings", "--kind", "opinion", index=seeded_index)
+    assert out.returncode == 2 and "invalid choice: 'opinion'" in out.stderr
