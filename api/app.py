@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant import Assistant, HmiqaError, uploads
 from assistant.brief import Brief, to_docx, to_markdown
+from ingest.findings import Finding
 from assistant.records import Answer
 from assistant.settings import Settings
 from index.records import Passage
@@ -285,6 +286,18 @@ def create_app(assistant: Assistant | None = None, settings: Settings | None = N
             rows = a.index.catalog.by_source(str(result.path.resolve()))
             doc = a.document(rows[0][0]) if rows else None
             return {"status": status, "document": _doc_out(doc) if doc else None, "warnings": report.warnings}
+
+    @app.get("/v1/findings", response_model=list[Finding], tags=["findings"], dependencies=[role("read")],
+             responses=_responses(400, 401, 403, 422, 503))
+    def findings(force: Annotated[str | None, Query(min_length=1, max_length=100, description="e.g. Hampshire")] = None,
+                 kind: Annotated[list[Literal["recommendation", "area_for_improvement", "cause_of_concern", "judgment",
+                                              "response"]], Query(max_length=5)] = [],  # noqa: B006
+                 theme: Annotated[list[Annotated[str, StringConstraints(min_length=1, max_length=100)]],
+                                  Query(max_length=20)] = []) -> list[Finding]:  # noqa: B006
+        """The recommendations, areas for improvement, causes of concern, grades and force responses extracted
+        from the reports, each an exact span of its report's cleaned text (docs/FINDINGS.md)."""
+        a = current()
+        return call(lambda: a.findings(force=force, kinds=kind or None, themes=theme))
 
     @app.get("/v1/brief", response_model=Brief, tags=["findings"], dependencies=[role("read")],
              responses=_responses(400, 401, 403, 422, 503) | {200: {"content": {

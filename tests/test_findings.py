@@ -309,6 +309,12 @@ def test_brief_over_rest(seeded):
     assert r.status_code == 200 and r.content[:2] == b"PK"
     r = client.get("/v1/brief", params={"force": "Hampshire", "since": 12})
     assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_request"
+    r = client.get("/v1/findings", params={"force": "Hampshire", "kind": "area_for_improvement"})
+    assert r.status_code == 200 and [f["text"] for f in r.json()] == HANTS_2012_AFIS
+    r = client.get("/v1/findings", params={"kind": "judgment", "theme": "vetting"})
+    assert r.status_code == 200 and r.json() == []
+    r = client.get("/v1/findings", params={"kind": "gossip"})
+    assert r.status_code == 422
 
 
 # --- questions answered from the findings store ---------------------------------------------------
