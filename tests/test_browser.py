@@ -155,10 +155,10 @@ def test_opening_a_source_shows_the_report_with_the_passage_highlighted(page):
     first.get_by_role("button", name="Open the whole report here").click()
     dialog = page.get_by_role("dialog")
     dialog.wait_for()
-    assert "Hampshire" in dialog.inner_text()
     frame = dialog.frame_locator("iframe")
     highlighted = frame.locator("mark#hl")
-    highlighted.wait_for()
+    highlighted.wait_for()  # the dialog's frame opens first; its body follows a moment later
+    assert "Hampshire" in dialog.inner_text()
     assert " ".join(highlighted.inner_text().split()) == " ".join(quote.split())
     assert len(frame.locator("#report").inner_text()) > 20_000, "the whole report, not just the passage"
     visible = frame.locator("body").evaluate(
