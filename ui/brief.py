@@ -70,12 +70,12 @@ def page(assistant) -> None:
         return
     slug = b.force.lower().replace(" ", "-")
     d1, d2, d3 = st.columns(3)
-    d1.download_button("Download (Word)", to_docx(b), file_name=f"brief-{slug}.docx", use_container_width=True,
+    d1.download_button("Download (Word)", to_docx(b), file_name=f"brief-{slug}.docx", width="stretch",
                        mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
     d2.download_button("Download (Markdown)", to_markdown(b), file_name=f"brief-{slug}.md", mime="text/markdown",
-                       use_container_width=True)
+                       width="stretch")
     d3.download_button("Download (JSON)", json.dumps(b.to_dict(), indent=2, ensure_ascii=False),
-                       file_name=f"brief-{slug}.json", mime="application/json", use_container_width=True)
+                       file_name=f"brief-{slug}.json", mime="application/json", width="stretch")
     open_n = len(b.open_items)
     st.markdown(f"**{len(b.reports)} report(s)**, the newest from {b.as_of}: "
                 f"{open_n} open item(s), {len(b.met_items)} met by the latest evidence.")
@@ -83,7 +83,7 @@ def page(assistant) -> None:
         st.subheader("Grades over time")
         st.dataframe([{"year": f"{g.year}" + (f" ({g.period})" if g.period else ""), "judged": g.question or "overall",
                        "grade": g.grade, "source": f"[{g.citation}]"} for g in b.grades],
-                     hide_index=True, use_container_width=True)
+                     hide_index=True, width="stretch")
     _items(b)
     if b.lines_of_enquiry:
         st.subheader("Suggested lines of enquiry")

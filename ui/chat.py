@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import streamlit as st
-import streamlit.components.v1 as components
 
 from assistant import HmiqaError
 from assistant.export import conversation_docx, conversation_markdown
@@ -59,11 +58,11 @@ def _sidebar(assistant, docs):
             st.divider()
             pairs = [(t.question, t.answer) for t in turns]
             st.download_button("Download conversation (Markdown)", conversation_markdown(pairs),
-                               file_name="hmiqa-conversation.md", mime="text/markdown", use_container_width=True)
+                               file_name="hmiqa-conversation.md", mime="text/markdown", width="stretch")
             st.download_button("Download conversation (Word)", conversation_docx(pairs),
-                               file_name="hmiqa-conversation.docx", use_container_width=True,
+                               file_name="hmiqa-conversation.docx", width="stretch",
                                mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
-            if st.button("Start a new conversation", use_container_width=True):
+            if st.button("Start a new conversation", width="stretch"):
                 st.session_state["turns"] = []
                 st.session_state.pop("source", None)
                 st.rerun()
@@ -135,7 +134,7 @@ def _source(assistant, doc_id: str, start: int, end: int):
     elif Path(doc.source).is_file():
         st.download_button("Download the original file", Path(doc.source).read_bytes(),
                            file_name=Path(doc.source).name, key=f"orig-{doc_id}-{start}")
-    components.html(report_html(doc.text, start, end), height=520, scrolling=True)
+    st.iframe(report_html(doc.text, start, end), height=520)  # our own escaped HTML: the report as data
 
 
 def _render(assistant, i: int, turn: Turn, caller, mode, k, chunks):

@@ -69,7 +69,7 @@ def page(assistant):
                        "passages": d.n_chunks, "file": Path(d.source).name,
                        "metadata": ", ".join(f"{k}: {v['confidence']}" for k, v in d.metadata_confidence.items()
                                              if v["confidence"] in ("low", "medium"))}
-                      for d in docs], hide_index=True, use_container_width=True)
+                      for d in docs], hide_index=True, width="stretch")
         with st.expander("Remove a report"):
             labels = {d.doc_id: f"{d.title} ({', '.join(d.forces) or 'no force'}, {d.year})" for d in docs}
             doc_id = st.selectbox("Report", list(labels), format_func=labels.get, key="remove_doc")
