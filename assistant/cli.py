@@ -5,7 +5,6 @@ import argparse
 import json
 import os
 import signal
-import subprocess
 import sys
 from pathlib import Path
 
@@ -381,7 +380,12 @@ def _ui(args) -> int:
            "--server.port", str(args.port), "--browser.gatherUsageStats", "false",
            "--server.headless", "true", "--client.toolbarMode", "viewer",
            "--server.maxUploadSize", str(max_mb)]
-    return subprocess.call(cmd, env=env)
+    # become the Streamlit server (not its parent): a stop signal then reaches the server itself, and no
+    # orphaned server is left running when `hmiqa ui` is terminated
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, cmd, env)
+    return 0  # not reached
 
 
 COMMANDS = {"ingest": _ingest, "search": _search, "ask": _ask, "chat": _chat, "docs": _docs, "stats": _stats,

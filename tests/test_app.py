@@ -42,6 +42,9 @@ def test_hmiqa_ui_serves_on_loopback(seeded_index):
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+    time.sleep(1)
+    with pytest.raises(OSError):  # stopping `hmiqa ui` stops the server: nothing is left listening
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
 
 
 def app(index, monkeypatch):
