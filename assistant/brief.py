@@ -7,9 +7,10 @@ import io
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
-from ingest.findings import Finding, section_at
+from ingest.findings import Finding
 from ingest.records import Document
 
+from .citing import SpanCiter
 from .followthrough import Tracked
 from .records import Citation
 
@@ -99,33 +100,14 @@ class Brief:
             if items]
 
 
-class _Citer:
-    """Numbers each cited span once, in the order the brief first cites it."""
-
-    def __init__(self, docs: dict[str, Document], chunk_of):
-        self.docs, self.chunk_of, self.by_span, self.citations = docs, chunk_of, {}, []
-
-    def __call__(self, doc_id: str, start: int, end: int) -> int:
-        key = (doc_id, start, end)
-        if key not in self.by_span:
-            doc = self.docs[doc_id]
-            n = len(self.citations) + 1
-            self.by_span[key] = n
-            self.citations.append(Citation(
-                n=n, chunk_id=self.chunk_of(doc_id, start, end), doc_id=doc_id, title=doc.title,
-                force=", ".join(doc.forces), year=doc.year, section=section_at(doc, start), page=doc.page_at(start),
-                quote=doc.text[start:end], start=start, end=end))
-        return self.by_span[key]
-
-
-def build(force: str, tracked: list[Tracked], judgments: list[Finding], docs: dict[str, Document], chunk_of,
+def build(force: str, tracked: list[Tracked], judgments: list[Finding], docs: dict[str, Document], chunk_at,
           themes: list[str] | None = None, since: int | None = None) -> Brief:
     mine = sorted((d for d in docs.values() if force in d.forces), key=lambda d: (d.year or 0, d.title))
     brief = Brief(force=force, themes=list(themes or []), since=since, generated=date.today().isoformat(),
                   as_of=max((d.year for d in mine if d.year), default=None),
                   reports=[{"doc_id": d.doc_id, "title": d.title, "year": d.year, "period": d.period,
                             "report_type": d.report_type} for d in mine])
-    cite = _Citer(docs, chunk_of)
+    cite = SpanCiter(docs.__getitem__, chunk_at)
 
     def wanted(f: Finding) -> bool:
         return (since is None or (f.year or 0) >= since) and (not themes or any(t in f.themes for t in themes))
@@ -136,7 +118,7 @@ def build(force: str, tracked: list[Tracked], judgments: list[Finding], docs: di
         brief.grades.append(Grade(year=j.year, period=doc.period if not j.quoted else None, question=j.question,
                                   grade=j.grade or j.text, citation=cite(j.doc_id, j.start, j.end)))
     def order(t: Tracked):  # the inspection reports' own findings first, then what a response document lists
-        return ("response" in (docs[t.finding.doc_id].report_type or ""), t.finding.year or 0, t.finding.start)
+        return (docs[t.finding.doc_id].is_response, t.finding.year or 0, t.finding.start)
 
     for t in sorted((t for t in tracked if wanted(t.finding)), key=order):
         f = t.finding
@@ -148,20 +130,21 @@ def build(force: str, tracked: list[Tracked], judgments: list[Finding], docs: di
             item.evidence.append(BriefEvidence(source=e.source, status=e.status, year=e.year, quote=e.quote,
                                                citation=cite(e.doc_id, e.start, e.end)))
         brief.items.append(item)
-    brief.lines_of_enquiry = [_enquiry(i) for i in brief.open_items]
+        if item.open and item.audience not in OTHERS:
+            basis = t.basis_evidence
+            brief.lines_of_enquiry.append(_enquiry(item, cite(basis.doc_id, basis.start, basis.end) if basis else None))
     brief.citations = cite.citations
     return brief
 
 
-def _enquiry(i: BriefItem) -> BriefLine:
+def _enquiry(i: BriefItem, basis: int | None) -> BriefLine:
+    """What to ask about an open item; `basis` the citation of the evidence its position rests on."""
     label = KIND_LABEL[i.kind].lower()
     theme = "Other" if i.theme == "general" else i.theme.capitalize()
-    latest = [e for e in i.evidence if e.status and e.year == i.basis_year] if i.basis_year else []
-    if latest:
-        e = next((e for e in latest if e.status == i.status), latest[0])
+    if basis is not None:
         return BriefLine(f"{theme}: ask for evidence that the {i.year} {label} has been met "
-                         f"[{i.citation}]; the latest evidence ({e.year}) shows {i.status} [{e.citation}].",
-                         [i.citation, e.citation])
+                         f"[{i.citation}]; the latest evidence ({i.basis_year}) shows {i.status} [{basis}].",
+                         [i.citation, basis])
     return BriefLine(f"{theme}: ask what the force has done about the {i.year} {label} "
                      f"[{i.citation}]; no later report or response in the corpus says.", [i.citation])
 
@@ -174,11 +157,11 @@ def _flat(text: str) -> str:
     return " ".join(text.split())
 
 
-def _made(i: BriefItem) -> str:
+def made_label(i: BriefItem) -> str:
     return f"{KIND_LABEL[i.kind]}, {i.year}" + (f" ({i.period})" if i.period else "")
 
 
-def _evidence_label(e: BriefEvidence) -> str:
+def evidence_label(e: BriefEvidence) -> str:
     who = {"verdict": "HMIC found", "later report": "HMIC found", "later finding": "HMIC raised it again",
            "force response": "the force said", "origin": "HMIC wrote at the time"}.get(e.source, e.source)
     return f"{e.year} · {who}" + (f" ({e.status})" if e.status else "")
@@ -201,10 +184,10 @@ def to_markdown(b: Brief) -> str:
         out += [f"## {title}", ""]
         for i in items:
             who = "" if i.audience == "force" else f" (to {i.audience})"
-            out.append(f"- **{_made(i)}{who}** · {i.theme} · latest position: "
+            out.append(f"- **{made_label(i)}{who}** · {i.theme} · latest position: "
                        f"**{i.status}**" + (f" ({i.basis})" if i.basis_year else "") + f"  \n  “{_flat(i.text)}” [{i.citation}]")
             for e in i.evidence:
-                out.append(f"  - {_evidence_label(e)}: “{_flat(e.quote)}” [{e.citation}]")
+                out.append(f"  - {evidence_label(e)}: “{_flat(e.quote)}” [{e.citation}]")
         out.append("")
     if b.lines_of_enquiry:
         out += ["## Suggested lines of enquiry", ""] + [f"{k}. {line.text}" for k, line in
@@ -242,10 +225,10 @@ def to_docx(b: Brief) -> bytes:
         doc.add_heading(title, level=1)
         for i in items:
             p = doc.add_paragraph(style="List Number")
-            p.add_run(f"{_made(i)} · {i.theme} · latest position: {i.status}").bold = True
+            p.add_run(f"{made_label(i)} · {i.theme} · latest position: {i.status}").bold = True
             doc.add_paragraph(f"“{_flat(i.text)}” [{i.citation}]", style="Quote")
             for e in i.evidence:
-                doc.add_paragraph(f"{_evidence_label(e)}: “{_flat(e.quote)}” [{e.citation}]", style="List Bullet")
+                doc.add_paragraph(f"{evidence_label(e)}: “{_flat(e.quote)}” [{e.citation}]", style="List Bullet")
     if b.lines_of_enquiry:
         doc.add_heading("Suggested lines of enquiry", level=1)
         for line in b.lines_of_enquiry:

@@ -204,7 +204,7 @@ class Assistant:
             raise HmiqaError(f"--since {since} is not a year; give one such as 2014")
         ft = self.follow_through()
         judgments = [f for f in ft.findings if f.kind == "judgment" and name in f.forces]
-        return build_brief(name, ft.track(name), judgments, ft.docs, self._chunk_of, themes=wanted, since=since)
+        return build_brief(name, ft.track(name), judgments, ft.docs, self.chunk_at, themes=wanted, since=since)
 
     def chunk_at(self, doc_id: str, start: int, end: int):
         """The chunk holding most of doc_id[start:end], so a citation opens at its passage."""
@@ -216,9 +216,7 @@ class Assistant:
                     best, overlap = c, o
         return best
 
-    def _chunk_of(self, doc_id: str, start: int, end: int) -> str:
-        chunk = self.chunk_at(doc_id, start, end)
-        return chunk.chunk_id if chunk else ""
+
 
     # --- answering -------------------------------------------------------------------------
 

@@ -7,12 +7,12 @@ sentence of a report, kept with its span so it is cited like any passage.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ingest.chunk import sentence_spans
-from ingest.findings import Finding, ordinal_of, paragraphs, section_at, themes_of
+from ingest.findings import Finding, ordinal_of, paragraphs, themes_of
 from ingest.records import Document
 
 STATUSES = ("done", "progress", "limited progress", "no evidence yet")
@@ -89,14 +89,18 @@ class Tracked:
     def open(self) -> bool:
         return self.status != "done"
 
-    def to_dict(self) -> dict:
-        return asdict(self) | {"open": self.open}
+    @property
+    def basis_evidence(self) -> Evidence | None:
+        """The piece of evidence the latest position rests on: of the basis year, one whose own status
+        is the position when there is one."""
+        latest = [e for e in self.evidence if e.status and e.year == self.basis_year] if self.basis_year else []
+        return next((e for e in latest if e.status == self.status), latest[0] if latest else None)
 
 
 def _evidence(doc: Document, source: str, start: int, end: int, status: str | None, sim: float = 0.0,
               finding_id: str | None = None) -> Evidence:
     return Evidence(source=source, status=status, doc_id=doc.doc_id, title=doc.title, year=doc.year,
-                    period=doc.period, section=section_at(doc, start), quote=doc.text[start:end],
+                    period=doc.period, section=doc.section_at(start), quote=doc.text[start:end],
                     start=start, end=end, finding_id=finding_id, similarity=round(float(sim), 3))
 
 
@@ -113,6 +117,7 @@ class FollowThrough:
     def __init__(self, findings: list[Finding], docs: dict[str, Document], embed):
         self.findings, self.docs, self.embed = findings, docs, embed
         self._vec: dict[str, np.ndarray] = {}
+        self._tracked: dict[str, list[Tracked]] = {}  # per force: an instance lives for one corpus generation
 
     def vectors(self, texts: list[str]) -> np.ndarray:
         missing = [t for t in dict.fromkeys(texts) if t not in self._vec]
@@ -128,6 +133,11 @@ class FollowThrough:
         return v[1:] @ v[0]
 
     def track(self, force: str) -> list[Tracked]:
+        if force not in self._tracked:
+            self._tracked[force] = self._track(force)
+        return self._tracked[force]
+
+    def _track(self, force: str) -> list[Tracked]:
         mine = [f for f in self.findings if force in f.forces]
         docs = [d for d in self.docs.values() if force in d.forces]
         newest = max((d.year for d in docs if d.year), default=None)
@@ -138,7 +148,7 @@ class FollowThrough:
                 groups.setdefault(f.group or f.finding_id, []).append(f)
         verdicts: dict[str, list[Evidence]] = {}
         for members in groups.values():
-            if "response" not in (self.docs[members[0].doc_id].report_type or ""):
+            if not self.docs[members[0].doc_id].is_response:
                 verdicts.update(self._verdicts(members))
         for f in mine:
             if f.kind not in TRACKED:
@@ -160,7 +170,7 @@ class FollowThrough:
             return {}
         after = members[-1].end
         nxt = min((s.start for s in doc.sections if s.start > after), default=len(doc.text))
-        paras = [p for p in paragraphs(doc.text[after:nxt])]
+        paras = paragraphs(doc.text[after:nxt])
         found: dict[str, list[Evidence]] = {f.finding_id: [] for f in members}
         summary: list[tuple[int, int]] = []
         loose = []
@@ -204,7 +214,7 @@ class FollowThrough:
         it came from, when one is close in meaning: what HMIC wrote at the time."""
         if not f.quoted or f.kind not in TRACKED:
             return []
-        earlier = [d for d in docs if d.year == f.year and d.doc_id != f.doc_id and "response" not in (d.report_type or "")]
+        earlier = [d for d in docs if d.year == f.year and d.doc_id != f.doc_id and not d.is_response]
         best: tuple[float, Document, int, int] | None = None
         for doc in earlier:
             paras = [(p.start, p.end) for p in paragraphs(doc.text) if len(p.text.split()) >= 6]
@@ -225,7 +235,7 @@ class FollowThrough:
         for doc in sorted(docs, key=lambda d: d.year or 0):
             if doc.doc_id == f.doc_id or (doc.year or 0) <= made:
                 continue
-            if "response" in (doc.report_type or ""):
+            if doc.is_response:
                 out += self._responses(f, doc, mine)
                 continue
             later = [g for g in mine if g.doc_id == doc.doc_id and g.kind in TRACKED and not g.quoted

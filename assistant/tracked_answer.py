@@ -7,6 +7,8 @@ import re
 
 from ingest.findings import themes_of
 
+from .brief import KIND_LABEL
+from .citing import SpanCiter
 from .followthrough import TRACKED, Tracked
 from .query import Query
 from .records import AnswerSentence, Citation
@@ -73,44 +75,20 @@ def section(assistant, tracked: list[Tracked], existing: list[Citation]) -> tupl
                                                                                 list[Citation]]:
     """Markdown lines, sentences and the new citations for `tracked`; a span the answer already cites
     keeps its number."""
-    first_n = len(existing) + 1
     lines = ["\n**From the findings tracker** (recommendations and areas for improvement in the reports, "
              "with the latest evidence on each):"]
     sentences: list[AnswerSentence] = []
-    citations: list[Citation] = []
-    numbers: dict[tuple, int] = {(c.doc_id, c.start, c.end): c.n for c in existing}
-    quotes: dict[int, str] = {c.n: c.quote for c in existing}
-
-    def cite(doc_id: str, start: int, end: int) -> int:
-        chunk = assistant.chunk_at(doc_id, start, end)
-        # the quote stays inside one passage, as every citation's does
-        s, e = (max(start, chunk.start), min(end, chunk.end)) if chunk else (start, end)
-        key = (doc_id, s, e)
-        if key not in numbers:
-            doc = assistant.document(doc_id)
-            n = first_n + len(citations)
-            numbers[key] = n
-            citations.append(Citation(n=n, chunk_id=chunk.chunk_id if chunk else "", doc_id=doc_id, title=doc.title,
-                                      force=", ".join(doc.forces), year=doc.year, section=chunk.section if chunk else "",
-                                      page=doc.page_at(s), quote=doc.text[s:e], start=s, end=e))
-            quotes[n] = doc.text[s:e]
-        return numbers[key]
-
-    label = {"recommendation": "recommendation", "area_for_improvement": "area for improvement",
-             "cause_of_concern": "cause of concern"}
+    cite = SpanCiter(assistant.document, assistant.chunk_at, existing, clip=True)
     for t in sorted(tracked, key=lambda t: (t.finding.year or 0, t.finding.start)):
         f = t.finding
         n = cite(f.doc_id, f.start, f.end)
-        quote = quotes[n]
-        basis = [e for e in t.evidence if e.status and e.year == t.basis_year]
-        if basis:
-            b = next((e for e in basis if e.status == t.status), basis[0])
-            m = cite(b.doc_id, b.start, b.end)
-            position = f"latest position: **{t.status}** ({b.year}) [{m}]"
-        else:
-            position = f"latest position: **{t.status}**"
-        lines.append(f"- {', '.join(f.forces)}, {f.year}, {label[f.kind]}: “{' '.join(quote.split())}” [{n}] "
-                     f"· {position}")
-        sentences.append(AnswerSentence(text=quote, citations=[n] + ([m] if basis else [])))
-    return "\n".join(lines), sentences, citations
-
+        quote = cite.quote(n)
+        cited = [n]
+        position = f"latest position: **{t.status}**"
+        if (b := t.basis_evidence) is not None:
+            cited.append(cite(b.doc_id, b.start, b.end))
+            position += f" ({b.year}) [{cited[-1]}]"
+        lines.append(f"- {', '.join(f.forces)}, {f.year}, {KIND_LABEL[f.kind].lower()}: “{' '.join(quote.split())}” "
+                     f"[{n}] · {position}")
+        sentences.append(AnswerSentence(text=quote, citations=cited))
+    return "\n".join(lines), sentences, cite.citations

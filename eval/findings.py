@@ -81,10 +81,9 @@ def _words(text: str) -> set[str]:
 def matches(label: Label, f: Finding) -> bool:
     if label.kind != f.kind:
         return False
-    if label.kind == "judgment":
-        same_q = " ".join(_words(label.question or "")) == " ".join(_words(f.question or "")) \
-            if label.question and f.question else label.question is None and f.question is None
-        return label.grade == f.grade and label.year == f.year and same_q
+    if label.kind == "judgment":  # the question compared by its words; None (the whole area) only matches None
+        return label.grade == f.grade and label.year == f.year and \
+            _words(label.question or "") == _words(f.question or "")
     a, b = _words(label.quote or ""), _words(f.text)
     return bool(a and b) and len(a & b) / len(a | b) >= 0.8
 

@@ -70,10 +70,3 @@ class FindingsStore:
             args = tuple(kinds)
         rows = self.db.execute(sql + " ORDER BY doc_id, json_extract(data, '$.start')", args)
         return [Finding.from_dict(json.loads(r[0])) for r in rows]
-
-    def get(self, finding_id: str) -> Finding | None:
-        row = self.db.execute("SELECT data FROM findings WHERE finding_id=?", (finding_id,)).fetchone()
-        return Finding.from_dict(json.loads(row[0])) if row else None
-
-    def count(self) -> int:
-        return self.db.execute("SELECT COUNT(*) FROM findings").fetchone()[0]

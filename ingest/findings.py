@@ -130,14 +130,6 @@ def paragraphs(text: str) -> list[_Para]:
     return out
 
 
-def section_at(doc: Document, offset: int) -> str:
-    best = None
-    for s in doc.sections:
-        if s.start <= offset < max(s.end, s.start + 1) and (best is None or s.start >= best.start):
-            best = s
-    return best.path if best else ""
-
-
 class _Builder:
     def __init__(self, doc: Document):
         self.doc, self.out, self.seen = doc, [], set()
@@ -158,7 +150,7 @@ class _Builder:
         digest = hashlib.sha1(f"{kind}|{norm}|{question or ''}".encode()).hexdigest()[:10]
         found = themes_of(text if kind != "judgment" else (question or ""))
         f = Finding(finding_id=f"{self.doc.doc_id}-{digest}", doc_id=self.doc.doc_id, kind=kind, text=text,
-                    start=start, end=end, section=section_at(self.doc, start), forces=list(self.doc.forces),
+                    start=start, end=end, section=self.doc.section_at(start), forces=list(self.doc.forces),
                     year=year if year is not None else self.doc.year,
                     report_year=self.doc.year, theme=found[0] if found else "general", themes=found,
                     quoted=quoted, audience=audience, grade=grade, question=question,
@@ -191,10 +183,10 @@ def extract(doc: Document) -> list[Finding]:
     """Every finding in `doc`, in text order within each rule."""
     b = _Builder(doc)
     paras = paragraphs(doc.text)
-    responses = "response" in (doc.report_type or "")
+    if doc.is_response:
+        _responses(b, paras)
+        return b.out
     for i, p in enumerate(paras):
-        if responses:
-            continue
         # "HMIC highlighted two areas for improvement … from the 2012 inspection report:" + bullets
         if m := QUOTED_LIST_RE.search(p.text):
             _list(b, paras, i, "area_for_improvement", year=int(m["year"]), quoted=True)
@@ -228,8 +220,6 @@ def extract(doc: Document) -> list[Finding]:
         for m in JUDGED_RE.finditer(p.text):
             b.add("judgment", p.start + m.start(), p.start + m.end(), grade=m["grade"].capitalize(),
                   question=m["what"].strip(), year=int(m["year"]), quoted=True)
-    if responses:
-        _responses(b, paras)
     return b.out
 
 

@@ -55,6 +55,19 @@ class Document:
         d["sections"] = [Section(**s) for s in d.get("sections", [])]
         return cls(**d)
 
+    def section_at(self, offset: int) -> str:
+        """Heading path of the innermost section holding char `offset` ("" before the first heading)."""
+        best = None
+        for s in self.sections:
+            if s.start <= offset < max(s.end, s.start + 1) and (best is None or s.start >= best.start):
+                best = s
+        return best.path if best else ""
+
+    @property
+    def is_response(self) -> bool:
+        """A force's response to recommendations, not an inspection report."""
+        return "response" in (self.report_type or "")
+
     def page_at(self, offset: int) -> int | None:
         """1-based page holding char `offset`, or None when the source has no pages."""
         if not self.pages:

@@ -7,7 +7,7 @@ import json
 import streamlit as st
 
 from assistant import HmiqaError
-from assistant.brief import KIND_LABEL, Brief, to_docx, to_markdown
+from assistant.brief import Brief, evidence_label, made_label, to_docx, to_markdown
 from ingest.findings import THEMES
 
 from .chat import _open_source, _source
@@ -25,15 +25,11 @@ def _items(b: Brief) -> None:
         st.subheader(title)
         for i in items:
             who = "" if i.audience == "force" else f" · to {i.audience}"
-            made = f"{KIND_LABEL[i.kind]}, {i.year}" + (f" ({i.period})" if i.period else "")
-            st.markdown(f":{STATUS_BADGE.get(i.status, 'gray')}-badge[{i.status}] **{made}{who}** · {i.theme}"
+            st.markdown(f":{STATUS_BADGE.get(i.status, 'gray')}-badge[{i.status}] **{made_label(i)}{who}** · {i.theme}"
                         + (f" · latest position from {i.basis}" if i.basis_year else ""))
             st.markdown(_cited(f"> {i.text}".replace("\n", "\n> "), i.citation))
             for e in i.evidence:
-                who = {"force response": "the force said", "later finding": "HMIC raised it again",
-                       "origin": "HMIC wrote at the time"}.get(e.source, "HMIC found")
-                st.markdown(_cited(f"- {e.year} · {who}" + (f" (*{e.status}*)" if e.status else "")
-                                   + f": “{e.quote}”", e.citation))
+                st.markdown(_cited(f"- {evidence_label(e)}: “{e.quote}”", e.citation))
 
 
 def _sources(assistant, b: Brief) -> None:
