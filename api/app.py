@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from assistant import Assistant, HmiqaError, uploads
 from assistant.brief import Brief, to_docx, to_markdown
 from ingest.findings import Finding
+from ingest.programmes import KINDS, PROGRAMMES
 from assistant.records import Answer
 from assistant.settings import Settings
 from index.records import Passage
@@ -65,7 +66,8 @@ class DocumentOut(BaseModel):
     published: str | None
     inspection_year: int | None
     period: str | None
-    report_type: str | None
+    programme: str | None
+    kind: str | None
     inspectorate: str | None
     n_chunks: int
     pages: list[int]
@@ -116,7 +118,10 @@ def create_app(assistant: Assistant | None = None, settings: Settings | None = N
                                    description="force names; short forms such as 'Cambs' work")
         year_from: int | None = Field(None, ge=1800, le=2200)
         year_to: int | None = Field(None, ge=1800, le=2200)
-        report_types: list[Name] = Field(default_factory=list, max_length=20)
+        programmes: list[Name] = Field(default_factory=list, max_length=20,
+                                       description="inspection programmes: " + ", ".join(PROGRAMMES))
+        kinds: list[Name] = Field(default_factory=list, max_length=10,
+                                  description="kinds of publication: " + ", ".join(KINDS))
 
     class AskIn(BaseModel):
         model_config = ConfigDict(extra="forbid")
@@ -196,7 +201,8 @@ def create_app(assistant: Assistant | None = None, settings: Settings | None = N
     def filters_of(a: Assistant, f) -> object:
         if f is None:
             return None
-        return a.filters(forces=f.forces, year_from=f.year_from, year_to=f.year_to, report_types=f.report_types)
+        return a.filters(forces=f.forces, year_from=f.year_from, year_to=f.year_to, programmes=f.programmes,
+                         kinds=f.kinds)
 
     def call(fn):
         with lock:

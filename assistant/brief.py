@@ -106,7 +106,7 @@ def build(force: str, tracked: list[Tracked], judgments: list[Finding], docs: di
     brief = Brief(force=force, themes=list(themes or []), since=since, generated=date.today().isoformat(),
                   as_of=max((d.year for d in mine if d.year), default=None),
                   reports=[{"doc_id": d.doc_id, "title": d.title, "year": d.year, "period": d.period,
-                            "report_type": d.report_type} for d in mine])
+                            "programme": d.programme, "kind": d.kind} for d in mine])
     cite = SpanCiter(docs.__getitem__, chunk_at)
 
     def wanted(f: Finding) -> bool:

@@ -8,6 +8,8 @@ import signal
 import sys
 from pathlib import Path
 
+from ingest.programmes import KINDS, PROGRAMMES
+
 
 def _index_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--index", metavar="DIR", default=None,
@@ -19,8 +21,10 @@ def _filter_args(p: argparse.ArgumentParser) -> None:
                    help="only this force (repeatable; short names such as 'Cambs' work; overrides the question)")
     p.add_argument("--from", dest="year_from", type=int, metavar="YEAR", help="only reports from this year on")
     p.add_argument("--to", dest="year_to", type=int, metavar="YEAR", help="only reports up to this year")
-    p.add_argument("--type", dest="report_type", action="append", default=[], metavar="T",
-                   help="only this report type, e.g. 'integrity and corruption' (see `hmiqa stats`)")
+    p.add_argument("--programme", "--type", dest="programme", action="append", default=[], metavar="P",
+                   choices=PROGRAMMES, help="only this inspection programme (repeatable): " + ", ".join(PROGRAMMES))
+    p.add_argument("--kind", dest="kind", action="append", default=[], metavar="K", choices=KINDS,
+                   help="only this kind of publication (repeatable): " + ", ".join(KINDS))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -172,7 +176,7 @@ def _ingest(assistant, args) -> int:
 
 def _search(assistant, args) -> int:
     filters = assistant.filters(forces=args.force, year_from=args.year_from, year_to=args.year_to,
-                                report_types=args.report_type)
+                                programmes=args.programme, kinds=args.kind)
     passages = assistant.search(args.question, k=args.k, filters=filters, retriever=args.retriever)
     if args.json:
         print(json.dumps({"question": args.question, "filters": filters.to_dict(),
@@ -189,10 +193,10 @@ def _search(assistant, args) -> int:
 
 
 def _caller_filters(assistant, args):
-    if not (args.force or args.year_from or args.year_to or args.report_type):
+    if not (args.force or args.year_from or args.year_to or args.programme or args.kind):
         return None
     return assistant.filters(forces=args.force, year_from=args.year_from, year_to=args.year_to,
-                             report_types=args.report_type)
+                             programmes=args.programme, kinds=args.kind)
 
 
 def _print_answer(answer) -> None:
@@ -247,8 +251,8 @@ def _docs(assistant, args) -> int:
     if not docs:
         print("The index is empty. Add reports with: hmiqa ingest data/reports")
     for d in docs:
-        print(f"{d.doc_id}  {', '.join(d.forces) or '?':<16} {d.year or '????'}  {d.report_type or '?':<34} "
-              f"{d.n_chunks:>4} chunks  {d.title}")
+        print(f"{d.doc_id}  {', '.join(d.forces) or '-':<16} {d.year or '????'}  {d.programme or '?':<30} "
+              f"{d.kind or '?':<20} {d.n_chunks:>4} chunks  {d.title}")
     return 0
 
 

@@ -13,6 +13,7 @@ offline.enforce()
 from ingest import forces as force_table  # noqa: E402
 from ingest.findings import THEMES, Finding  # noqa: E402
 from ingest.pipeline import IngestReport, ingest  # noqa: E402
+from ingest.programmes import KINDS, PROGRAMMES  # noqa: E402
 from ingest.records import Document  # noqa: E402
 from index.embed import ModelError  # noqa: E402
 from index.records import Filters, Passage  # noqa: E402
@@ -28,7 +29,7 @@ from .records import Answer  # noqa: E402
 from .settings import Settings, SettingsError  # noqa: E402
 
 MODES = ("extractive", "llm")
-DROPPABLE = ("forces", "years", "report_types")
+DROPPABLE = ("forces", "years", "programmes")
 
 
 class HmiqaError(Exception):
@@ -116,22 +117,22 @@ class Assistant:
         return self.index.stats()
 
     def filters(self, forces: list[str] | None = None, year_from: int | None = None,
-                year_to: int | None = None, report_types: list[str] | None = None,
-                doc_ids: list[str] | None = None) -> Filters:
-        """Validated filters: force names resolved, unknown report types and bad ranges refused."""
+                year_to: int | None = None, programmes: list[str] | None = None,
+                kinds: list[str] | None = None, doc_ids: list[str] | None = None) -> Filters:
+        """Validated filters: force names resolved, unknown programmes or kinds and bad ranges refused."""
         try:
             resolved = [force_table.resolve(f) for f in (forces or [])]
         except force_table.UnknownForce as e:
             raise HmiqaError(str(e)) from None
         if year_from and year_to and year_from > year_to:
             raise HmiqaError(f"the year range {year_from}–{year_to} is empty: --from must not be after --to")
-        if report_types:
-            known = set(self.index.catalog.distinct("report_type"))
-            bad = [t for t in report_types if t not in known]
+        for name, values, vocabulary in (("programme", programmes, PROGRAMMES), ("kind", kinds, KINDS)):
+            bad = [v for v in values or [] if v not in vocabulary]
             if bad:
-                raise HmiqaError(f"unknown report type {bad}; the index has: {sorted(known) or 'no documents'}")
-        return Filters(forces=resolved, year_from=year_from, year_to=year_to,
-                       report_types=list(report_types or []), doc_ids=list(doc_ids or []))
+                raise HmiqaError(f"unknown {name} {bad}; use one of: {', '.join(vocabulary)} "
+                                 f"(the index has: {', '.join(self.index.catalog.distinct(name)) or 'no documents'})")
+        return Filters(forces=resolved, year_from=year_from, year_to=year_to, programmes=list(programmes or []),
+                       kinds=list(kinds or []), doc_ids=list(doc_ids or []))
 
     def search(self, question: str, k: int | None = None, filters: Filters | None = None,
                retriever: str | None = None) -> list[Passage]:
@@ -234,9 +235,9 @@ class Assistant:
     def understand(self, question: str, history: list | None = None, filters: Filters | None = None,
                    drop: tuple[str, ...] | list[str] = ()) -> Query:
         """The question's filters and topic, resolved against earlier turns; caller filters win.
-        `drop` names inferred filters the user removed ("forces", "years", "report_types")."""
+        `drop` names inferred filters the user removed ("forces", "years", "programmes")."""
         years = self.index.catalog.distinct("year")
-        types = self.index.catalog.distinct("report_type")
+        types = self.index.catalog.distinct("programme")
         previous = None
         for turn in history or []:
             text = turn if isinstance(turn, str) else getattr(turn, "question", None) or turn.get("question", "")
@@ -251,16 +252,16 @@ class Assistant:
         if "years" in drop:
             q.year_from = q.year_to = None
             q.sources.pop("years", None)
-        if "report_types" in drop:
-            q.report_types = []
-            q.sources.pop("report_types", None)
+        if "programmes" in drop:
+            q.programmes = []
+            q.sources.pop("programmes", None)
         if filters is not None:
             if filters.forces:
                 q.forces, q.sources["forces"] = list(filters.forces), "caller"
             if filters.year_from is not None or filters.year_to is not None:
                 q.year_from, q.year_to, q.sources["years"] = filters.year_from, filters.year_to, "caller"
-            if filters.report_types:
-                q.report_types, q.sources["report_types"] = list(filters.report_types), "caller"
+            if filters.programmes:
+                q.programmes, q.sources["programmes"] = list(filters.programmes), "caller"
         return q
 
     def retrieve(self, question: str, filters: Filters | None = None, history: list | None = None,
@@ -269,7 +270,8 @@ class Assistant:
         earlier turns), caller filters winning; progress questions look a little wider."""
         q = self.understand(question, history, filters, drop)
         applied = Filters(forces=q.forces, year_from=q.year_from, year_to=q.year_to,
-                          report_types=q.report_types, doc_ids=list(filters.doc_ids) if filters else [])
+                          programmes=q.programmes, kinds=list(filters.kinds) if filters else [],
+                          doc_ids=list(filters.doc_ids) if filters else [])
         query = q.topic or question
         if q.intent == "recommend":
             query += " recommendation should"
@@ -361,19 +363,21 @@ class Assistant:
         culprit, relaxed = None, None
         for name, loosened in (("force", replace(applied, forces=[])),
                                ("years", replace(applied, year_from=None, year_to=None)),
-                               ("report type", replace(applied, report_types=[]))):
+                               ("programme", replace(applied, programmes=[])),
+                               ("kind", replace(applied, kinds=[]))):
             if loosened != applied and self.search(query, k=1, filters=loosened):
                 culprit, relaxed = name, loosened
                 break
         covered = {"force": ", ".join(self.index.catalog.distinct_forces()),
                    "years": ", ".join(map(str, self.index.catalog.distinct("year"))),
-                   "report type": ", ".join(self.index.catalog.distinct("report_type"))}
+                   "programme": ", ".join(self.index.catalog.distinct("programme")),
+                   "kind": ", ".join(self.index.catalog.distinct("kind"))}
         if culprit is None:
             answer.answer = self._filter_line(q) + "No indexed report matches these filters."
             return answer
         wanted = {"force": ", ".join(applied.forces),
                   "years": f"{applied.year_from or '…'}–{applied.year_to or '…'}",
-                  "report type": ", ".join(applied.report_types)}[culprit]
+                  "programme": ", ".join(applied.programmes), "kind": ", ".join(applied.kinds)}[culprit]
         answer.notices.append(f"no evidence for {culprit} {wanted}; the index covers {culprit} {covered[culprit]}")
         passages = self.search(query, k=k, filters=relaxed)
         cands = extractive.candidates(passages)
@@ -396,8 +400,8 @@ class Assistant:
                     else f"{q.year_from}" if q.year_from == q.year_to else
                     f"{q.year_from} onward" if q.year_from else f"up to {q.year_to}")
             parts.append(f"years {span} ({q.sources.get('years')})")
-        if q.report_types:
-            parts.append(f"report type {', '.join(q.report_types)} ({q.sources.get('report_types')})")
+        if q.programmes:
+            parts.append(f"programme {', '.join(q.programmes)} ({q.sources.get('programmes')})")
         return ("*Filters: " + "; ".join(parts) + ".*\n\n") if parts else ""
 
     @staticmethod

@@ -31,7 +31,7 @@ class Query:
     forces: list[str] = field(default_factory=list)
     year_from: int | None = None
     year_to: int | None = None
-    report_types: list[str] = field(default_factory=list)
+    programmes: list[str] = field(default_factory=list)
     intent: str = "fact"  # fact | progress | recommend
     unknown_forces: list[str] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)
@@ -91,7 +91,7 @@ def _years(text: str, newest: int | None) -> tuple[int | None, int | None, str]:
     return None, None, ""
 
 
-def _report_types(text: str, known: list[str]) -> list[str]:
+def _programmes(text: str, known: list[str]) -> list[str]:
     t = text.lower()
     out = [k for k in known if k.lower() in t]
     if not out and re.search(r"\bpeel\b", t):
@@ -109,7 +109,7 @@ def topic_of(text: str) -> str:
 
 
 def understand(question: str, previous: Query | None = None, newest_year: int | None = None,
-               known_types: list[str] | None = None) -> Query:
+               known_programmes: list[str] | None = None) -> Query:
     q = Query(question=question)
     forces = _forces_in(question)
     q.unknown_forces = _unknown_places(question) if not forces else []
@@ -118,9 +118,9 @@ def understand(question: str, previous: Query | None = None, newest_year: int | 
     y_from, y_to, phrase = _years(question, newest_year)
     if phrase:
         q.year_from, q.year_to, q.sources["years"] = y_from, y_to, f"question ('{phrase}')"
-    types = _report_types(question, known_types or [])
+    types = _programmes(question, known_programmes or [])
     if types:
-        q.report_types, q.sources["report_types"] = types, "question"
+        q.programmes, q.sources["programmes"] = types, "question"
     q.topic = topic_of(question)
     q.intent = ("recommend" if RECOMMEND_RE.search(question) else
                 "progress" if PROGRESS_RE.search(question) or re.match(r"(since|after|from|last|past)\b", phrase)
@@ -145,9 +145,9 @@ def _carry(q: Query, prev: Query) -> Query:
     if "years" not in q.sources and (prev.year_from or prev.year_to):
         changes.update(year_from=prev.year_from, year_to=prev.year_to)
         q.sources["years"] = "conversation"
-    if not q.report_types and prev.report_types:
-        changes.update(report_types=list(prev.report_types))
-        q.sources["report_types"] = "conversation"
+    if not q.programmes and prev.programmes:
+        changes.update(programmes=list(prev.programmes))
+        q.sources["programmes"] = "conversation"
     if len(q.topic.split()) <= 1 and prev.topic and q.topic not in prev.topic.split():
         changes.update(topic=(prev.topic + " " + q.topic).strip())
         q.sources["topic"] = "conversation"

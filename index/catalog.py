@@ -115,7 +115,7 @@ class Catalog:
         sql = ("SELECT c.data FROM chunks c JOIN documents d ON c.doc_id = d.doc_id "
                "WHERE d.status='ready'" + (" AND c.doc_id=?" if doc_id else "") + " ORDER BY c.chunk_id")
         rows = self.db.execute(sql, (doc_id,) if doc_id else ())
-        return [Chunk(**json.loads(r[0])) for r in rows]
+        return [Chunk.from_dict(json.loads(r[0])) for r in rows]
 
     def chunk_count(self, doc_id: str) -> int:
         return self.db.execute("SELECT COUNT(*) FROM chunks WHERE doc_id=?", (doc_id,)).fetchone()[0]

@@ -62,7 +62,8 @@ class ChromaCatalog:
     def begin(self, doc: Document, chunks: list[Chunk]) -> None:
         """The document as pending; its chunks arrive with their vectors (VectorStore.add)."""
         meta = {"kind": "doc", "source": doc.source, "file_hash": doc.file_hash, "status": "pending",
-                "year": doc.year if doc.year is not None else -1, "report_type": doc.report_type or "",
+                "year": doc.year if doc.year is not None else -1, "programme": doc.programme or "",
+                "doc_kind": doc.kind or "",
                 "forces": json.dumps(doc.forces)}
         self.docs.upsert(ids=[doc.doc_id], embeddings=[PLACEHOLDER], metadatas=[meta],
                          documents=[json.dumps(doc.to_dict())])
@@ -83,8 +84,9 @@ class ChromaCatalog:
         return len(self._rows({"status": "ready"}))
 
     def distinct(self, field: str) -> list:
-        if field in ("year", "report_type"):
-            values = {m[field] for _, m, _ in self._rows({"status": "ready"})}
+        if field in ("year", "programme", "kind"):
+            key = "doc_kind" if field == "kind" else field  # 'kind' already names the row type here
+            values = {m.get(key, "") for _, m, _ in self._rows({"status": "ready"})}
             return sorted(v for v in values if v not in (-1, ""))
         return sorted({v for d in self.documents() if (v := getattr(d, field)) is not None})
 
@@ -110,7 +112,7 @@ class ChromaCatalog:
                                              limit=PAGE, offset=offset)
             for m in got["metadatas"]:
                 if m["doc_id"] in ready and "chunk" in m:
-                    out.append(Chunk(**json.loads(m["chunk"])))
+                    out.append(Chunk.from_dict(json.loads(m["chunk"])))
             if len(got["ids"]) < PAGE:
                 break
             offset += PAGE

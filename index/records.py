@@ -11,11 +11,13 @@ class Filters:
     forces: list[str] = field(default_factory=list)
     year_from: int | None = None
     year_to: int | None = None
-    report_types: list[str] = field(default_factory=list)
+    programmes: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
     doc_ids: list[str] = field(default_factory=list)
 
     def is_empty(self) -> bool:
-        return not (self.forces or self.year_from or self.year_to or self.report_types or self.doc_ids)
+        return not (self.forces or self.year_from or self.year_to or self.programmes or self.kinds
+                    or self.doc_ids)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -34,7 +34,9 @@ def matches(chunk: Chunk, filters: Filters | None) -> bool:
         return False
     if filters.year_to is not None and (chunk.year is None or chunk.year > filters.year_to):
         return False
-    if filters.report_types and chunk.report_type not in filters.report_types:
+    if filters.programmes and chunk.programme not in filters.programmes:
+        return False
+    if filters.kinds and chunk.kind not in filters.kinds:
         return False
     if filters.doc_ids and chunk.doc_id not in filters.doc_ids:
         return False

@@ -114,7 +114,8 @@ class Index:
                 "embedding_model": self.embedder.name, "size_bytes": self.size_on_disk(),
                 "forces": sorted({f for d in docs for f in d.forces}),
                 "years": sorted({d.year for d in docs if d.year}),
-                "report_types": sorted({d.report_type for d in docs if d.report_type})}
+                "programmes": sorted({d.programme for d in docs if d.programme}),
+                "kinds": sorted({d.kind for d in docs if d.kind})}
 
     def close(self) -> None:
         self.catalog.close()

@@ -30,8 +30,10 @@ def where_clause(filters: Filters | None) -> dict | None:
         parts.append({"year": {"$gte": int(filters.year_from)}})
     if filters.year_to is not None:
         parts.append({"year": {"$lte": int(filters.year_to)}})
-    if filters.report_types:
-        parts.append({"report_type": {"$in": list(filters.report_types)}})
+    if filters.programmes:
+        parts.append({"programme": {"$in": list(filters.programmes)}})
+    if filters.kinds:
+        parts.append({"kind": {"$in": list(filters.kinds)}})
     if filters.doc_ids:
         parts.append({"doc_id": {"$in": list(filters.doc_ids)}})
     if not parts:
@@ -87,7 +89,7 @@ class VectorStore:
         # the whole chunk rides along, so a process that shares the collection (server mode)
         # can rebuild its chunk map and BM25 from Chroma alone
         meta = {"doc_id": c.doc_id, "year": c.year if c.year is not None else -1,
-                "report_type": c.report_type or "", "section": c.section[:500], "title": c.title,
+                "programme": c.programme or "", "kind": c.kind or "", "section": c.section[:500], "title": c.title,
                 "chunk": json.dumps(c.to_dict())}
         for f in c.forces:
             meta[force_key(f)] = True

@@ -37,7 +37,7 @@ def _lstrip(text: str, s: int, e: int) -> int:
 def context_line(doc: Document, section: str) -> str:
     forces = ", ".join(doc.forces) or "no force"
     year = str(doc.year) if doc.year else "year unknown"
-    parts = [forces, year, doc.report_type or doc.title, section or doc.title]
+    parts = [forces, year, doc.programme or doc.title, section or doc.title]
     line = " · ".join(parts)
     return line if len(line) <= 300 else line[:297] + "…"
 
@@ -68,7 +68,7 @@ def chunk_document(doc: Document, cleaned: Cleaned, count_tokens: Callable[[str]
                 chunk_id=f"{doc.doc_id}:{ordinal:04d}", doc_id=doc.doc_id, ordinal=ordinal,
                 text=text[s:e], start=s, end=e, section=section,
                 page_start=doc.page_at(s), page_end=doc.page_at(e - 1),
-                forces=list(doc.forces), year=doc.year, report_type=doc.report_type,
+                forces=list(doc.forces), year=doc.year, programme=doc.programme, kind=doc.kind,
                 title=doc.title, context=context))
     return chunks
 

@@ -10,6 +10,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from . import furniture
 from .records import Section
 
 BULLET_RE = re.compile(r"^\s*(?:[•▪■●◦‣∙·]|[-*](?=\s))\s*")
@@ -23,10 +24,6 @@ TOP_LEVEL_RE = re.compile(
 DATE_LINE_RE = re.compile(
     r"^((last )?updated|published|date)\b|^(january|february|march|april|may|june|july|august|"
     r"september|october|november|december) \d{4}$", re.I)
-CHROME_RE = re.compile(
-    r"^(skip to (main )?content|back to top|cookies? on .*|accept (all )?cookies|reject (all )?cookies|"
-    r"share this (page|report)|print this page|menu|search|home|we would like your views.*|"
-    r".*for consultation|.*\bbeta\b.*this is a new service.*)$", re.I)
 MD_BOLD_RE = re.compile(r"\*\*(.+?)\*\*", re.S)
 MD_ITALIC_RE = re.compile(r"(?<![\w*])\*(?!\s)([^*\n]+?)(?<!\s)\*(?![\w*])")
 
@@ -39,6 +36,7 @@ class Block:
     level: int = 0
     lines: int = 1
     infographic: bool = False
+    raw: str = ""  # the block's lines as extracted, for contents-list detection
 
 
 @dataclass
@@ -132,6 +130,8 @@ def _split_items(lines: list[str], stats: Counter):
         # stacked title lines ("Report title" / "Force" / "Good"), not one wrapped heading
         return [([ln], False, _strip_markdown(ln)[1]) for ln in lines]
     width = max(len(ln) for ln in lines)
+    if width > LINE_PER_PARAGRAPH:
+        return _line_per_paragraph(lines)
     for ln in lines:
         ln, md_level = _strip_markdown(ln)
         bullet = BULLET_RE.match(ln)
@@ -157,6 +157,25 @@ def _split_items(lines: list[str], stats: Counter):
     return items
 
 
+# No PDF wraps lines this long: a block holding one is web text saved one paragraph per line.
+LINE_PER_PARAGRAPH = 160
+
+
+def _line_per_paragraph(lines: list[str]):
+    items: list[tuple[list[str], bool, int]] = []
+    for ln in lines:
+        ln, md_level = _strip_markdown(ln)
+        bullet = BULLET_RE.match(ln)
+        prev = items[-1][0] if items else None
+        if prev and not md_level and not bullet and re.match(r"[a-z]", ln) and not re.search(r"[.!?:;]$", prev[-1]):
+            prev.append(ln)  # a wrapped continuation, even here
+        elif bullet:
+            items.append(([ln[bullet.end():]], True, 0))
+        else:
+            items.append(([ln], False, md_level))
+    return items
+
+
 def _join_lines(lines: list[str], stats: Counter) -> str:
     text = lines[0]
     for ln in lines[1:]:
@@ -175,16 +194,17 @@ def _make_block(lines: list[str], is_bullet: bool, md_level: int, page: int, sta
     infographic = len(lines) >= 3 and words / len(lines) < 4
     if infographic:
         stats["infographic_reflowed"] += 1
+    raw = "\n".join(lines)
     if md_level:
-        return Block(text, "heading", page, level=1 if md_level <= 2 else 2, lines=len(lines))
+        return Block(text, "heading", page, level=1 if md_level <= 2 else 2, lines=len(lines), raw=raw)
     if is_bullet:
         if text.endswith("?") and words <= 25:
-            return Block(text, "heading", page, level=1, lines=len(lines))
-        return Block(text, "bullet", page, lines=len(lines))
+            return Block(text, "heading", page, level=1, lines=len(lines), raw=raw)
+        return Block(text, "bullet", page, lines=len(lines), raw=raw)
     if not infographic and _looks_like_heading(text, len(lines)):
         level = 1 if (text.endswith("?") or TOP_LEVEL_RE.match(text)) else 2
-        return Block(text, "heading", page, level=level, lines=len(lines))
-    return Block(text, "para", page, lines=len(lines), infographic=infographic)
+        return Block(text, "heading", page, level=level, lines=len(lines), raw=raw)
+    return Block(text, "para", page, lines=len(lines), infographic=infographic, raw=raw)
 
 
 def _looks_like_heading(text: str, n_lines: int) -> bool:
@@ -202,13 +222,31 @@ def _looks_like_heading(text: str, n_lines: int) -> bool:
 
 
 def _drop_chrome(page_blocks: list[list[Block]], stats: Counter) -> None:
-    """Web-page furniture at the top of a page: skip links, cookie and consultation banners."""
-    blocks = page_blocks[0]
-    for b in blocks[:12]:
-        if CHROME_RE.match(b.text) and len(b.text.split()) <= 25:
-            b.kind = "drop"
-            stats["web_chrome"] += 1
-    page_blocks[0] = [b for b in blocks if b.kind != "drop"]
+    """Web furniture (ingest/furniture.py) and contents lists, wherever a page carries them."""
+    flat = [b for blocks in page_blocks for b in blocks]
+    i = 0
+    while i < len(flat):
+        b = flat[i]
+        row = furniture.match(b.raw or b.text)
+        if row is None:
+            i += 1
+            continue
+        b.kind = "drop"
+        stats["web_furniture"] += 1
+        nxt = flat[i + 1] if i + 1 < len(flat) else None
+        if nxt is not None and row.then_regex is not None and row.then_regex.fullmatch(normalise(nxt.text)):
+            nxt.kind = "drop"
+            stats["web_furniture"] += 1
+        if furniture.CONTENTS_HEADING.fullmatch(normalise(b.text)):
+            j = i + 1
+            while j < len(flat) and (furniture.is_contents_entry(flat[j].raw or flat[j].text)
+                                     or furniture.is_furniture(flat[j].text)):
+                flat[j].kind = "drop"
+                stats["contents_entries"] += 1
+                j += 1
+        i += 1
+    for blocks in page_blocks:
+        blocks[:] = [b for b in blocks if b.kind != "drop"]
 
 
 def _pair_tables(blocks: list[Block], stats: Counter) -> None:

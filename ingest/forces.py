@@ -13,7 +13,7 @@ FORCES: dict[str, list[str]] = {
     "Cleveland": ["Cleveland Police"],
     "Cumbria": ["Cumbria Constabulary"],
     "Derbyshire": ["Derbyshire Constabulary"],
-    "Devon and Cornwall": ["Devon and Cornwall Police", "Devon & Cornwall"],
+    "Devon and Cornwall": ["Devon and Cornwall Police", "Devon & Cornwall Police", "Devon & Cornwall"],
     "Dorset": ["Dorset Police"],
     "Durham": ["Durham Constabulary"],
     "Dyfed-Powys": ["Dyfed-Powys Police", "Dyfed Powys"],
@@ -29,7 +29,7 @@ FORCES: dict[str, list[str]] = {
     "Leicestershire": ["Leicestershire Police", "Leics Police"],
     "Lincolnshire": ["Lincolnshire Police", "Lincs Police"],
     "Merseyside": ["Merseyside Police"],
-    "Metropolitan": ["Metropolitan Police Service", "Metropolitan Police", "the Met", "MPS"],
+    "Metropolitan": ["Metropolitan Police Service", "Metropolitan Police", "the Met", "Met Police", "MPS"],
     "Norfolk": ["Norfolk Constabulary"],
     "North Wales": ["North Wales Police"],
     "North Yorkshire": ["North Yorkshire Police"],
@@ -45,7 +45,7 @@ FORCES: dict[str, list[str]] = {
     "Thames Valley": ["Thames Valley Police", "TVP"],
     "Warwickshire": ["Warwickshire Police"],
     "West Mercia": ["West Mercia Police"],
-    "West Midlands": ["West Midlands Police"],
+    "West Midlands": ["West Midlands Police", "WMP"],
     "West Yorkshire": ["West Yorkshire Police"],
     "Wiltshire": ["Wiltshire Police"],
     # national and non-territorial forces
@@ -53,6 +53,7 @@ FORCES: dict[str, list[str]] = {
     "Civil Nuclear Constabulary": ["Civil Nuclear Constabulary", "CNC"],
     "Ministry of Defence Police": ["Ministry of Defence Police", "MDP", "MoD Police"],
     "National Crime Agency": ["National Crime Agency", "NCA"],
+    "Police Service of Northern Ireland": ["Police Service of Northern Ireland", "PSNI"],
 }
 
 # A place name followed by one of these is a council or fire service, not the police.

@@ -12,7 +12,7 @@ from .clean import clean
 from .errors import IngestError
 from .records import Document
 
-PIPELINE_VERSION = "1"  # bump when cleaning or chunking changes, so re-ingest re-processes files
+PIPELINE_VERSION = "2"  # bump when cleaning or chunking changes, so re-ingest re-processes files
 
 
 @dataclass
@@ -89,7 +89,7 @@ def build_document(path: Path, fhash: str, count_tokens: Callable[[str], int] | 
         source=str(path.resolve()), url=manifest.get("url"),
         title=values["title"], forces=values["forces"], year=values["year"],
         published=values["published"], inspection_year=values["inspection_year"],
-        period=values["period"], report_type=values["report_type"],
+        period=values["period"], programme=values["programme"], kind=values["kind"],
         inspectorate=values["inspectorate"], sections=cleaned.sections, pages=cleaned.pages,
         metadata_confidence=confidence, text=cleaned.text, file_hash=fhash,
         warnings=list(raw.warnings))

@@ -32,7 +32,8 @@ class Document:
     published: str | None
     inspection_year: int | None
     period: str | None
-    report_type: str | None
+    programme: str | None  # ingest/programmes.PROGRAMMES
+    kind: str | None  # ingest/programmes.KINDS
     inspectorate: str | None
     sections: list[Section]
     pages: list[int]
@@ -53,6 +54,8 @@ class Document:
     def from_dict(cls, d: dict) -> "Document":
         d = dict(d)
         d["sections"] = [Section(**s) for s in d.get("sections", [])]
+        if "report_type" in d:  # stored before programme and kind (pipeline version 1)
+            d.update(legacy_type(d.pop("report_type")))
         return cls(**d)
 
     def section_at(self, offset: int) -> str:
@@ -65,8 +68,8 @@ class Document:
 
     @property
     def is_response(self) -> bool:
-        """A force's response to recommendations, not an inspection report."""
-        return "response" in (self.report_type or "")
+        """A force's or PCC's response to recommendations, not an inspection report."""
+        return self.kind == "response"
 
     def page_at(self, offset: int) -> int | None:
         """1-based page holding char `offset`, or None when the source has no pages."""
@@ -94,7 +97,8 @@ class Chunk:
     page_end: int | None
     forces: list[str]
     year: int | None
-    report_type: str | None
+    programme: str | None
+    kind: str | None
     title: str
     context: str  # the line prefixed to `text` for embedding and BM25
 
@@ -104,3 +108,24 @@ class Chunk:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Chunk":
+        d = dict(d)
+        if "report_type" in d:  # stored before programme and kind (pipeline version 1)
+            d.update(legacy_type(d.pop("report_type")))
+        return cls(**d)
+
+
+# report_type values of indexes built before programme and kind were separate (pipeline version 1)
+_LEGACY_TYPES = {
+    "force response to recommendations": {"programme": "police relationships", "kind": "response"},
+    "revisiting police relationships": {"programme": "police relationships", "kind": "revisit or progress"},
+    "PEEL": {"programme": "PEEL integrated", "kind": "force inspection"},
+}
+
+
+def legacy_type(report_type: str | None) -> dict:
+    if report_type in _LEGACY_TYPES:
+        return dict(_LEGACY_TYPES[report_type])
+    return {"programme": report_type, "kind": "force inspection" if report_type else None}

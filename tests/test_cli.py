@@ -17,19 +17,19 @@ def test_docs_json_lists_the_five_seeds_with_force_and_year(seeded_index):
     out = hmiqa("docs", "--json", index=seeded_index)
     assert out.returncode == 0, out.stderr
     docs = json.loads(out.stdout)
-    got = sorted((d["forces"][0], d["year"], d["report_type"]) for d in docs)
+    got = sorted((d["forces"][0], d["year"], d["programme"], d["kind"]) for d in docs)
     assert got == sorted([
-        ("Cambridgeshire", 2012, "revisiting police relationships"),
-        ("Cambridgeshire", 2013, "force response to recommendations"),
-        ("Cambridgeshire", 2014, "integrity and corruption"),
-        ("Hampshire", 2014, "integrity and corruption"),
-        ("Cambridgeshire", 2020, "PEEL legitimacy"),
+        ("Cambridgeshire", 2012, "police relationships", "revisit or progress"),
+        ("Cambridgeshire", 2013, "police relationships", "response"),
+        ("Cambridgeshire", 2014, "integrity and corruption", "force inspection"),
+        ("Hampshire", 2014, "integrity and corruption", "force inspection"),
+        ("Cambridgeshire", 2020, "PEEL legitimacy", "force inspection"),
     ])
     for d in docs:
         assert {"doc_id", "source", "title", "published", "period", "sections", "pages",
                 "metadata_confidence", "n_chunks"} <= set(d) and "text" not in d
         assert d["n_chunks"] > 0
-    peel = next(d for d in docs if d["report_type"] == "PEEL legitimacy")
+    peel = next(d for d in docs if d["programme"] == "PEEL legitimacy")
     assert peel["period"] == "PEEL 2018/19" and peel["published"] == "2020-01-21"
 
 
@@ -39,7 +39,7 @@ def test_search_json_acceptance_query(seeded_index):
     result = json.loads(out.stdout)
     passages = result["passages"]
     assert passages and {p["year"] for p in passages} <= {2014, 2020}
-    assert {p["report_type"] for p in passages} <= {"integrity and corruption", "PEEL legitimacy"}
+    assert {p["programme"] for p in passages} <= {"integrity and corruption", "PEEL legitimacy"}
     assert "vetting" in passages[0]["text"].lower()
     assert {"chunk_id", "doc_id", "text", "start", "end", "section", "page_start", "page_end",
             "score", "rank", "scores"} <= set(passages[0])

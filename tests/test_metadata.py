@@ -10,21 +10,21 @@ from ingest.pipeline import build_document
 from .conftest import CAMBS_2012, CAMBS_2014, HANTS_2014, PEEL_2018, RESPONSE
 
 EXPECTED = [
-    (CAMBS_2014, ["Cambridgeshire"], 2014, "integrity and corruption"),
-    (HANTS_2014, ["Hampshire"], 2014, "integrity and corruption"),
-    (PEEL_2018, ["Cambridgeshire"], 2020, "PEEL legitimacy"),
-    (RESPONSE, ["Cambridgeshire"], 2013, "force response to recommendations"),
-    (CAMBS_2012, ["Cambridgeshire"], 2012, "revisiting police relationships"),
+    (CAMBS_2014, ["Cambridgeshire"], 2014, "integrity and corruption", "force inspection"),
+    (HANTS_2014, ["Hampshire"], 2014, "integrity and corruption", "force inspection"),
+    (PEEL_2018, ["Cambridgeshire"], 2020, "PEEL legitimacy", "force inspection"),
+    (RESPONSE, ["Cambridgeshire"], 2013, "police relationships", "response"),
+    (CAMBS_2012, ["Cambridgeshire"], 2012, "police relationships", "revisit or progress"),
 ]
 
 
-@pytest.mark.parametrize("path,forces,year,report_type", EXPECTED, ids=lambda v: getattr(v, "name", None))
-def test_force_year_and_report_type(path, forces, year, report_type):
+@pytest.mark.parametrize("path,forces,year,programme,kind", EXPECTED, ids=lambda v: getattr(v, "name", None))
+def test_force_year_programme_and_kind(path, forces, year, programme, kind):
     doc, _ = build_document(path, "hash")
     assert doc.forces == forces
     assert doc.year == year
-    assert doc.report_type == report_type
-    for name in ("forces", "year", "report_type", "title", "published"):
+    assert (doc.programme, doc.kind) == (programme, kind)
+    for name in ("forces", "year", "programme", "kind", "title", "published", "period"):
         assert doc.metadata_confidence[name]["method"]
         assert doc.metadata_confidence[name]["confidence"] in ("high", "medium", "low", "manifest")
 
@@ -46,10 +46,42 @@ def test_dates_from_title_page_and_data_period():
     assert "12 months to March 2014" in doc.metadata_confidence["year"]["method"]
 
 
-def test_response_year_is_marked_uncertain():
+def test_response_year_is_marked_as_a_guess():
     doc, _ = build_document(RESPONSE, "h")
+    assert doc.published is None
     assert doc.metadata_confidence["year"]["confidence"] == "low"
-    assert "uncertain" in doc.metadata_confidence["year"]["method"]
+    assert doc.metadata_confidence["year"]["method"].startswith("guess:")
+
+
+def test_manifest_with_the_old_report_type_field_still_works(tmp_path):
+    path = tmp_path / RESPONSE.name
+    path.write_bytes(RESPONSE.read_bytes())
+    (tmp_path / (RESPONSE.name + ".meta.json")).write_text(json.dumps({"report_type": "custody", "kind": "response"}))
+    doc, _ = build_document(path, "h")
+    assert (doc.programme, doc.kind) == ("custody", "response")
+
+
+def test_manifest_with_an_unknown_programme_is_a_clear_error(tmp_path):
+    from ingest.errors import IngestError
+    path = tmp_path / RESPONSE.name
+    path.write_bytes(RESPONSE.read_bytes())
+    (tmp_path / (RESPONSE.name + ".meta.json")).write_text(json.dumps({"programme": "PEEL 2014"}))
+    with pytest.raises(IngestError, match="unknown programme 'PEEL 2014'; use one of: PEEL legitimacy"):
+        build_document(path, "h")
+
+
+def test_documents_stored_before_programme_and_kind_open_with_both():
+    from ingest.records import Chunk, Document
+    doc, _ = build_document(RESPONSE, "h")
+    old = doc.to_dict()
+    old.pop("programme"), old.pop("kind")
+    old["report_type"] = "force response to recommendations"
+    back = Document.from_dict(old)
+    assert (back.programme, back.kind) == ("police relationships", "response") and back.is_response
+    chunk = Chunk.from_dict({"chunk_id": "d:0", "doc_id": "d", "ordinal": 0, "text": "t", "start": 0, "end": 1,
+                             "section": "", "page_start": None, "page_end": None, "forces": [], "year": 2014,
+                             "report_type": "integrity and corruption", "title": "t", "context": "c"})
+    assert (chunk.programme, chunk.kind) == ("integrity and corruption", "force inspection")
 
 
 def test_council_and_fire_service_are_not_counted_as_forces():

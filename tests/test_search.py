@@ -28,11 +28,14 @@ def test_filters_apply_before_the_top_k_is_cut(seeded, retriever):
     assert any(p.forces != ["Hampshire"] for p in unfiltered)
 
 
-def test_year_range_and_report_type_filters(seeded):
+def test_year_range_programme_and_kind_filters(seeded):
     old = seeded.search("gifts and hospitality", k=10, filters=seeded.filters(year_to=2013))
     assert old and all(p.year <= 2013 for p in old)
-    peel = seeded.search("stop and search", k=5, filters=seeded.filters(report_types=["PEEL legitimacy"]))
-    assert peel and all(p.report_type == "PEEL legitimacy" for p in peel)
+    peel = seeded.search("stop and search", k=5, filters=seeded.filters(programmes=["PEEL legitimacy"]))
+    assert peel and all(p.programme == "PEEL legitimacy" for p in peel)
+    for retriever in ("dense", "bm25", "hybrid"):
+        answers = seeded.search("recommendation", k=5, retriever=retriever, filters=seeded.filters(kinds=["response"]))
+        assert answers and all(p.kind == "response" for p in answers), retriever
 
 
 def test_exact_terms_are_found_by_bm25(seeded):
@@ -52,8 +55,10 @@ def test_bad_requests_get_clear_errors(seeded):
         seeded.filters(forces=["Gotham"])
     with pytest.raises(HmiqaError, match="choose one of: dense, bm25, hybrid"):
         seeded.search("vetting", retriever="magic")
-    with pytest.raises(HmiqaError, match="unknown report type"):
-        seeded.filters(report_types=["cheese"])
+    with pytest.raises(HmiqaError, match="unknown programme .*use one of: PEEL legitimacy"):
+        seeded.filters(programmes=["cheese"])
+    with pytest.raises(HmiqaError, match="unknown kind .*news release"):
+        seeded.filters(kinds=["gossip"])
     with pytest.raises(HmiqaError, match="empty"):
         seeded.filters(year_from=2020, year_to=2010)
 

@@ -13,7 +13,7 @@ from assistant.records import Answer
 
 from .render import passage_html, report_html
 
-CHIP_LABELS = {"forces": "force", "years": "years", "report_types": "report type"}
+CHIP_LABELS = {"forces": "force", "years": "years", "programmes": "programme"}
 
 
 @dataclass
@@ -44,7 +44,10 @@ def _sidebar(assistant, docs):
             picked = st.slider("Report year", years[0], years[-1], (years[0], years[-1]), key="f_years",
                                help="Only reports published in these years.")
             year_range = picked if picked != (years[0], years[-1]) else None
-        types = st.multiselect("Report type", sorted({d.report_type for d in docs if d.report_type}), key="f_types")
+        types = st.multiselect("Programme", sorted({d.programme for d in docs if d.programme}), key="f_types",
+                               help="Only reports of these inspection programmes.")
+        kinds = st.multiselect("Kind of publication", sorted({d.kind for d in docs if d.kind}), key="f_kinds",
+                               help="Inspection reports, revisits, responses, news releases, letters …")
         llm = assistant.settings.llm_provider != "none"
         mode = st.radio("Answer", ["extractive", "llm"] if llm else ["extractive"], key="f_mode",
                         format_func=lambda m: {"extractive": "Quotes from the reports",
@@ -67,8 +70,8 @@ def _sidebar(assistant, docs):
                 st.session_state.pop("source", None)
                 st.rerun()
     caller = None
-    if forces or year_range or types:
-        caller = assistant.filters(forces=forces, report_types=types,
+    if forces or year_range or types or kinds:
+        caller = assistant.filters(forces=forces, programmes=types, kinds=kinds,
                                    year_from=year_range[0] if year_range else None,
                                    year_to=year_range[1] if year_range else None)
     return caller, mode, k
@@ -85,8 +88,8 @@ def _chips(assistant, i: int, turn: Turn, caller, mode, k):
         chips.append(("forces", ", ".join(f["forces"])))
     if (f.get("year_from") or f.get("year_to")) and sources.get("years") != "caller":
         chips.append(("years", f"{f.get('year_from') or '…'}–{f.get('year_to') or '…'}"))
-    if f.get("report_types") and sources.get("report_types") != "caller":
-        chips.append(("report_types", ", ".join(f["report_types"])))
+    if f.get("programmes") and sources.get("programmes") != "caller":
+        chips.append(("programmes", ", ".join(f["programmes"])))
     if not chips:
         return
     cols = st.columns(len(chips) + 1, gap="small")
@@ -127,7 +130,7 @@ def _source(assistant, doc_id: str, start: int, end: int):
         return
     st.markdown(f"### {doc.title}")
     facts = [", ".join(doc.forces) or "no force", f"published {doc.published}" if doc.published else None,
-             doc.period, doc.report_type, doc.inspectorate, f"page {doc.page_at(start)}" if doc.pages else None]
+             doc.period, doc.programme, doc.kind, doc.inspectorate, f"page {doc.page_at(start)}" if doc.pages else None]
     st.caption(" · ".join(x for x in facts if x))
     if doc.url:
         st.link_button("Open the original", doc.url)

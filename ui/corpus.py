@@ -65,7 +65,7 @@ def page(assistant):
         st.info("No reports yet. Upload some above, or run `hmiqa ingest data/reports` on the server.")
     else:
         st.dataframe([{"title": d.title, "forces": ", ".join(d.forces), "year": d.year,
-                       "published": d.published, "period": d.period, "type": d.report_type,
+                       "published": d.published, "period": d.period, "programme": d.programme, "kind": d.kind,
                        "passages": d.n_chunks, "file": Path(d.source).name,
                        "metadata": ", ".join(f"{k}: {v['confidence']}" for k, v in d.metadata_confidence.items()
                                              if v["confidence"] in ("low", "medium"))}
