@@ -106,6 +106,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--findings", type=Path, default=None, metavar="FILE",
                    help="hand-labelled findings to score the extraction against (format: eval/findings.py; "
                         "default eval/datasets/findings_seed.jsonl with the seed set; '-' for none)")
+    p.add_argument("--metadata", type=Path, default=None, metavar="FILE",
+                   help="labelled documents to score the inferred metadata against (format: eval/metadata.py, as "
+                        "../shared/realdev/docs.jsonl; default eval/datasets/metadata_seed.jsonl with the seed set; "
+                        "'-' for none)")
     p.add_argument("--eval-index", type=Path, default=None, metavar="DIR",
                    help="where to build the evaluation index (default: var/eval-index/<corpus>-<key>, reused)")
     _index_arg(p)
@@ -315,8 +319,12 @@ def _eval(args) -> int:
         labelled = args.findings or (root / "eval" / "datasets" / "findings_seed.jsonl" if seed else None)
         if labelled is not None and str(labelled) == "-":
             labelled = None
+        described = args.metadata or (root / "eval" / "datasets" / "metadata_seed.jsonl" if seed else None)
+        if described is not None and str(described) == "-":
+            described = None
         result = runner.run(args.dataset, corpus, modes, index_dir=args.eval_index, index=args.index,
-                            findings=labelled, progress=lambda msg: print(f"hmiqa eval: {msg}", file=sys.stderr))
+                            findings=labelled, metadata=described,
+                            progress=lambda msg: print(f"hmiqa eval: {msg}", file=sys.stderr))
     except (runner.EvalError, DatasetError, SettingsError, HmiqaError) as e:
         print(f"hmiqa eval: {e}", file=sys.stderr)
         return 2

@@ -87,9 +87,11 @@ def _short(text: str, n: int = 140) -> str:
 
 
 def run(dataset: Path, corpus: Path, modes: list[str] | None = None, index_dir: Path | None = None,
-        progress: Callable[[str], None] = lambda msg: None, findings: Path | None = None, **overrides) -> EvalRun:
+        progress: Callable[[str], None] = lambda msg: None, findings: Path | None = None,
+        metadata: Path | None = None, **overrides) -> EvalRun:
     """`overrides` are settings (e.g. index=… to place the evaluation index beside that one);
-    `findings` a hand-labelled list the findings extraction is scored against (eval/findings.py)."""
+    `findings` a hand-labelled list the findings extraction is scored against (eval/findings.py);
+    `metadata` labelled documents the inferred metadata is scored against (eval/metadata.py)."""
     from assistant import Assistant
     from assistant.settings import Settings
 
@@ -97,6 +99,10 @@ def run(dataset: Path, corpus: Path, modes: list[str] | None = None, index_dir: 
     if not corpus.is_dir():
         raise EvalError(f"corpus {corpus} is not a folder; pass --corpus DIR holding the report files")
     items = load(dataset, corpus)
+    doc_labels = None
+    if metadata is not None:
+        from .metadata import load_labels as load_doc_labels
+        doc_labels = load_doc_labels(metadata, corpus)
     labels = None
     if findings is not None:
         from .findings import load_labels
@@ -177,6 +183,14 @@ def run(dataset: Path, corpus: Path, modes: list[str] | None = None, index_dir: 
         found = [(files.get(f.doc_id, ""), f) for f in assistant.findings()]
         summary, kinds, misses = score_findings(labels, found)
         result.modes.append(ModeResult("findings", "findings", summary, kinds, misses,
+                                       (time.perf_counter() - t0) * 1000))
+    if doc_labels is not None:
+        from .metadata import score as score_metadata
+        progress("metadata")
+        t0 = time.perf_counter()
+        by_file = {files[d.doc_id]: d for d in assistant.documents()}
+        summary, fields, misses = score_metadata(doc_labels, by_file)
+        result.modes.append(ModeResult("metadata", "metadata", summary, fields, misses,
                                        (time.perf_counter() - t0) * 1000))
     assistant.close()
     return result
@@ -304,6 +318,17 @@ def to_markdown(r: EvalRun, misses: bool = True) -> str:
         if fm.summary.get("year_accuracy") is not None:
             out += ["", f"The year each matched finding was made in (2012 for an area quoted from a 2012 report) is "
                         f"right for {_fmt(fm.summary['year_accuracy'])} of them."]
+    if (mm := r.mode("metadata")) is not None:
+        out += ["", "## Metadata", "",
+                "What ingest inferred about each document, against labelled documents (eval/metadata.py has the "
+                "rules): right, wrong, or unknown (no value given). Year: the label's publication year, or any "
+                "year of its period when it has no date; documents labelled with neither are not scored for "
+                "year. Published: agrees to the coarser precision; a date where the label has none is wrong.", "",
+                "| field | scored | right | wrong | unknown |", "|---|---:|---:|---:|---:|"]
+        for name, v in mm.by_kind.items():
+            out.append(f"| {name} | {v['scored']} | {_fmt(v['right'])} | {_fmt(v['wrong'])} | {_fmt(v['unknown'])} |")
+        out.append(f"\nTitles that are web furniture: {mm.summary['furniture_titles']} of "
+                   f"{mm.summary['documents']} documents.")
     if misses:
         out += ["", "## Misses", "", "Retrieval: no relevant passage in the top 5 (the two first passages shown). "
                 "Answers: no relevant quote cited, or an unanswerable question answered."]
@@ -312,6 +337,10 @@ def to_markdown(r: EvalRun, misses: bool = True) -> str:
             if m.kind == "findings":
                 out += [f"- {x['id']} ({x['kind']}) {x['question']}: “{x['got']}”" for x in m.misses]
                 continue
+            if m.kind == "metadata":
+                out += [f"- {x['file']} {x['field']} {x['verdict']}: got {x['got']!r}, label {x['want']!r} "
+                        f"({x['method'] or '-'})" for x in m.misses]
+                continue
             for x in m.misses:
                 got = x["got"] if isinstance(x["got"], str) else " | ".join(x["got"]) or "nothing"
                 out.append(f"- {x['id']} ({x['kind']}) “{x['question']}” → {got}")
@@ -319,7 +348,8 @@ def to_markdown(r: EvalRun, misses: bool = True) -> str:
 
 
 def check_floors(r: EvalRun, floors: dict) -> list[str]:
-    """Floors are {mode: {metric: minimum}}; returns one line per metric under its floor."""
+    """Floors are {mode: {metric: minimum}}; a metric named `<metric>_max` is a ceiling on `<metric>`
+    (e.g. `year_unknown_max`). Returns one line per metric past its bound."""
     failures = []
     for mode, metrics in floors.items():
         if mode.startswith("_"):
@@ -329,6 +359,11 @@ def check_floors(r: EvalRun, floors: dict) -> list[str]:
             failures.append(f"mode {mode} has floors but was not run; add it to --modes")
             continue
         for metric, floor in metrics.items():
+            if metric.endswith("_max"):
+                got = m.summary.get(metric[:-4])
+                if got is None or got > floor:
+                    failures.append(f"{mode} {metric[:-4]} = {_fmt(got)} is over its ceiling {floor}")
+                continue
             got = m.summary.get(metric)
             if got is None or got < floor:
                 failures.append(f"{mode} {metric} = {_fmt(got)} is under its floor {floor}")

@@ -83,7 +83,7 @@ class PeriodRule:
 
 _Y2 = r"(?P<end>(?:19|20)?\d{2})"
 PERIODS = [
-    PeriodRule("PEEL cycle", rf"\bPEEL[: \t]+{_YEAR}(?:\s*[/–-]\s*{_Y2})?\b(?![/–-]\d)", "peel",
+    PeriodRule("PEEL cycle", rf"\bPEEL[: \t]+(?:(?:police )?(?:effectiveness|efficiency|legitimacy|leadership)[: \t]+)?{_YEAR}(?:\s*[/–-]\s*{_Y2})?\b(?![/–-]\d)", "peel",
                "PEEL pages and reports: 'PEEL 2015', 'PEEL 2018/19', 'PEEL 2021/22 – An inspection of …', 'PEEL 2023–2025'"),
     PeriodRule("PEEL cycle (named in full)", rf"\bPEEL[: \t]+[^.\n]{{0,70}}?\s{_YEAR}\s*[/–-]\s*{_Y2}\b", "peel",
                "PEEL 2018/19 pages: 'PEEL: Police effectiveness, efficiency and legitimacy 2018/19'"),

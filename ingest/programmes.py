@@ -65,14 +65,14 @@ PROGRAMME_RULES = [
 # On a PEEL page the pillar is the one whose question or heading sits nearest the page's date line.
 PILLAR_CUES = [
     Rule("PEEL effectiveness", "text", r"how effective is the force|^effectiveness$|how well the force tackles crime|"
-         r"\bits effectiveness\b|police effectiveness \d{4}", "PEEL 2014–2017 effectiveness"),
-    Rule("PEEL efficiency", "text", r"how efficient is the force|^efficiency$|police efficiency \d{4}|"
-         r"peel efficiency", "PEEL 2014–2017 efficiency"),
-    Rule("PEEL legitimacy", "text", r"how legitimate is the force|^legitimacy$|act with integrity and provide a service|"
-         r"police legitimacy \d{4}", "PEEL 2014–2017 legitimacy"),
-    Rule("PEEL leadership", "text", r"^leadership$|how well led|state of its leadership|police leadership \d{4}",
+         r"\bits effectiveness\b|PEEL:? (?:police )?effectiveness\b", "PEEL 2014–2017 effectiveness pages and titles"),
+    Rule("PEEL efficiency", "text", r"how efficient is the force|^efficiency$|PEEL:? (?:police )?efficiency\b",
+         "PEEL 2014–2017 efficiency pages, 'PEEL: Police Efficiency 2016' and responses to it"),
+    Rule("PEEL legitimacy", "text", r"how legitimate(?:ly)? (?:is|does) the force|^legitimacy$|"
+         r"act with integrity and provide a service|PEEL:? (?:police )?legitimacy\b", "PEEL 2014–2019 legitimacy"),
+    Rule("PEEL leadership", "text", r"^leadership$|how well led|state of its leadership|PEEL:? (?:police )?leadership\b",
          "PEEL 2015–2016 leadership"),
-    Rule("other thematic", "text", r"performed in our other inspections", "PEEL 'other inspections' pages"),
+    Rule("other thematic", "text", r"performed in our other inspections", "PEEL 2015 'other inspections' pages"),
 ]
 
 KIND_RULES = [

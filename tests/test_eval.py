@@ -43,7 +43,7 @@ def line(**kw) -> str:
     ({"relevant": [{"file": "000_d608bf2d84913752.txt", "quote": "training is mandatory for all staff"}]},
      "quote not found in 000_d608bf2d84913752.txt"),
     ({"relevant": [{"file": "nope.txt", "quote": "anything"}]}, "file 'nope.txt' is not in the corpus"),
-    ({"kind": "guess"}, "unknown kind 'guess'"),
+    ({"kind": ["fact"]}, "'kind' must be a short label"),
     ({"kind": "unanswerable"}, "must have an empty 'relevant' list"),
     ({"relevant": []}, "only 'unanswerable' questions may have no relevant quotes"),
     ({"year_from": "2014"}, "'year_from' must be a year"),
@@ -128,23 +128,38 @@ def test_eval_runs_on_a_corpus_and_questions_it_has_never_seen(tmp_path):
          "relevant": [{"file": "essex.txt", "quote": "must switch them on for every search"}]},
         {"id": "u1", "question": "How many police horses does Kent have?", "kind": "unanswerable",
          "relevant": [], "force": "Kent"},
+        {"id": "s1", "question": "Is the Kent gifts register published?", "kind": "specific",
+         "relevant": [{"file": "kent.txt", "quote": "The gifts register is published every quarter"}]},
     ]
+    labels = tmp_path / "docs.jsonl"
+    labels.write_text(json.dumps({"file": "kent.txt", "forces": ["Kent"], "published": None, "period": None,
+                                  "programme": "integrity and corruption", "kind": "force inspection"}) + "\n"
+                      + json.dumps({"file": "essex.txt", "forces": ["Essex"], "published": "2017-12", "period": "PEEL 2017",
+                                    "programme": "PEEL legitimacy", "kind": "force inspection"}) + "\n")
     dataset = tmp_path / "questions.jsonl"
     dataset.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     out = tmp_path / "results.json"
     res = hmiqa("eval", "--corpus", str(corpus), "--dataset", str(dataset), "--json", str(out),
                 "--modes", "bm25,dense,hybrid+filters,extractive", "--eval-index", str(tmp_path / "idx"),
-                "--index", str(tmp_path / "unused"))
+                "--index", str(tmp_path / "unused"), "--metadata", str(labels))
     assert res.returncode == 0, res.stderr
     assert "| **hybrid+filters** (default) |" in res.stdout and "### extractive by kind" in res.stdout
     result = json.loads(out.read_text())
     modes = {m["name"]: m for m in result["modes"]}
-    assert set(modes) == {"bm25", "dense", "hybrid+filters", "extractive"}
-    assert result["questions"] == 4 and result["answerable"] == 3 and result["config"]["documents"] == 2
+    assert set(modes) == {"bm25", "dense", "hybrid+filters", "extractive", "metadata"}
+    assert result["questions"] == 5 and result["answerable"] == 4 and result["config"]["documents"] == 2
+    assert "specific" in modes["extractive"]["by_kind"], "a kind of the user's own is a group in the report"
+    meta = modes["metadata"]
+    # Kent is labelled with no date or period (not scored for year); Essex's year is guessed from the
+    # PEEL 2017 legitimacy publishing schedule, and its publication date stays unknown
+    assert meta["summary"]["forces_right"] == 1.0 and meta["summary"]["programme_right"] == 1.0
+    assert meta["by_kind"]["year"]["scored"] == 1 and meta["by_kind"]["year"]["right"] == 1.0
+    assert meta["by_kind"]["published"]["unknown"] == 0.5
+    assert "## Metadata" in res.stdout and "essex.txt published unknown" in res.stdout
     assert modes["hybrid+filters"]["summary"]["hit@5"] == 1.0
     assert modes["extractive"]["summary"]["refusal_recall"] == 1.0
     assert modes["extractive"]["summary"]["answer_recall"] >= 2 / 3
-    assert result["filters"]["checked"] == 4 and result["filters"]["match"] == 1.0
+    assert result["filters"]["checked"] == 4 and result["filters"]["match"] == 1.0  # s1 names no year
     assert not (tmp_path / "unused").exists(), "the user's own index is not touched"
 
 
