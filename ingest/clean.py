@@ -55,6 +55,7 @@ class Cleaned:
     sections: list[Section]
     blocks: list[SpanBlock]
     stats: Counter = field(default_factory=Counter)
+    furniture: list[str] = field(default_factory=list)  # what was dropped as furniture: still evidence of kind
 
 
 def normalise(text: str) -> str:
@@ -68,7 +69,7 @@ def clean(raw: str, paged: bool = False, markdown: bool = True) -> Cleaned:
     pages = _split_pages(raw, paged, stats)
     paged = paged or len(pages) > 1
     page_blocks = [_page_blocks(p, i, markdown, stats) for i, p in enumerate(pages)]
-    _drop_chrome(page_blocks, stats)
+    dropped = _drop_chrome(page_blocks, stats)
     for blocks in page_blocks:
         _pair_tables(blocks, stats)
     if paged:
@@ -77,7 +78,9 @@ def clean(raw: str, paged: bool = False, markdown: bool = True) -> Cleaned:
         _running_headers(page_blocks, stats)
     flat = [b for blocks in page_blocks for b in blocks]
     flat = _dedupe(flat, stats)
-    return _assemble(flat, len(pages) if paged else 0, stats)
+    cleaned = _assemble(flat, len(pages) if paged else 0, stats)
+    cleaned.furniture = dropped
+    return cleaned
 
 
 def _split_pages(raw: str, paged: bool, stats: Counter) -> list[str]:
@@ -221,9 +224,11 @@ def _looks_like_heading(text: str, n_lines: int) -> bool:
     return len(words) <= 10
 
 
-def _drop_chrome(page_blocks: list[list[Block]], stats: Counter) -> None:
-    """Web furniture (ingest/furniture.py) and contents lists, wherever a page carries them."""
+def _drop_chrome(page_blocks: list[list[Block]], stats: Counter) -> list[str]:
+    """Web furniture (ingest/furniture.py) and contents lists, wherever a page carries them.
+    Returns the furniture dropped ("Get the report" says a page is a news release)."""
     flat = [b for blocks in page_blocks for b in blocks]
+    dropped: list[str] = []
     i = 0
     while i < len(flat):
         b = flat[i]
@@ -232,6 +237,7 @@ def _drop_chrome(page_blocks: list[list[Block]], stats: Counter) -> None:
             i += 1
             continue
         b.kind = "drop"
+        dropped.append(normalise(b.text))
         stats["web_furniture"] += 1
         nxt = flat[i + 1] if i + 1 < len(flat) else None
         if nxt is not None and row.then_regex is not None and row.then_regex.fullmatch(normalise(nxt.text)):
@@ -247,6 +253,7 @@ def _drop_chrome(page_blocks: list[list[Block]], stats: Counter) -> None:
         i += 1
     for blocks in page_blocks:
         blocks[:] = [b for b in blocks if b.kind != "drop"]
+    return dropped
 
 
 def _pair_tables(blocks: list[Block], stats: Counter) -> None:

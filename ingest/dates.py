@@ -42,6 +42,8 @@ class DateRule:
 PUBLICATION_LINES = [
     DateRule("'Published on' line", rf"^[ \t]*published(?: on)?:?[ \t]+{DMY}", "high",
              "HMICFRS web reports since 2021, gov.uk ('Published 28 March 2024'), older 'Published:' lines"),
+    DateRule("'Published' line (ISO)", rf"^[ \t]*published(?: on)?:?[ \t]+{ISO}", "high",
+             "feeds and CMS pages printing 'Published: 2022-10-14'"),
     DateRule("'Published' line (numeric)", rf"^[ \t]*published(?: on)?:?[ \t]+{NUMERIC}", "high",
              "older HMIC pages printing 'Published: dd/mm/yyyy'"),
     DateRule("'Publication date' line", rf"^[ \t]*publication date:?[ \t]+{DMY}", "high",

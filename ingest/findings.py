@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from .chunk import sentence_spans
 from .records import Document
 
-EXTRACTOR_VERSION = "3"  # bump when a rule changes: stored findings are then extracted again
+EXTRACTOR_VERSION = "4"  # bump when a rule changes: stored findings are then extracted again
 
 KINDS = ("recommendation", "area_for_improvement", "cause_of_concern", "judgment", "response")
 GRADES = ("Outstanding", "Good", "Adequate", "Requires improvement", "Inadequate")
@@ -32,12 +32,39 @@ THEMES: list[tuple[str, str]] = [
     ("registers and cross-checking", r"\bregisters?\b|cross-(check|referenc)"),
     ("stop and search", r"stop[- ]and[- ]search|find rates"),
     ("intelligence and tasking", r"\btasking\b|intelligence"),
+    # PEEL questions and the areas PEEL 2021+ grades, thematic inspections' subjects
+    ("recording data about crime", r"crime[- ](?:data|recording)|record(?:ing|s|ed)? (?:of )?crimes?\b|"
+                                   r"\bcrime data integrity"),
+    ("domestic abuse", r"domestic abuse|domestic violence"),
+    ("violence against women and girls", r"violence against women|\bVAWG\b"),
+    ("rape and serious sexual offences", r"\brape\b|sexual offences"),
+    ("stalking and harassment", r"stalking|harassment"),
+    ("child protection", r"child (?:protection|sexual|exploitation|abuse)|safeguarding children"),
+    ("missing people", r"missing (?:people|persons|children|from)"),
+    ("mental health", r"mental (?:health|ill)"),
+    ("fraud", r"\bfraud"),
+    ("serious and organised crime", r"organised crime|\bSOC\b|county lines"),
+    ("responding to the public", r"respond(?:ing)? to (?:the public|calls|incidents)|call[- ]handling|"
+                                 r"emergency (?:and non-emergency )?calls|\b(?:999|101) calls|answer(?:ing)? calls"),
+    ("investigating crime", r"investigat\w* (?:of )?crimes?|quality of (?:its )?investigations|investigation standards|"
+                            r"investigative (?:standards|supervision|plans)"),
+    ("protecting vulnerable people", r"vulnerab\w+|safeguard\w*"),
+    ("managing offenders and suspects", r"offender management|managing (?:offenders|suspects|sex offenders)|"
+                                        r"registered sex offenders|wanted (?:people|persons)|released under investigation"),
+    ("preventing crime and anti-social behaviour", r"prevent\w* crime|anti-?social behaviour|neighbourhood policing"),
+    ("treatment of the public", r"treat\w* (?:the public|people) fairly|use of force|disproportional\w*|"
+                                r"fair(?:ly|ness) and respect"),
+    ("custody", r"\bcustody\b|detainees?"),
     ("counter-corruption capability", r"(counter|anti)[- ]corruption|proactive capability|capability and capacity"),
     ("complaints and misconduct", r"complaints?|misconduct"),
     ("code of ethics", r"code of ethics|\bethic"),
     ("governance and scrutiny", r"governance|scrutiny|oversight|peer review|audit"),
     ("training and awareness", r"training|awareness|aware\b|understand|communicat|knowledge"),
     ("integrity", r"integrity"),
+    ("building the workforce", r"workforce|wellbeing|recruit\w*|workplace|professional development"),
+    ("leadership", r"leadership|\bleaders?\b"),
+    ("use of resources and planning", r"use of resources|demand|financial (?:plan|position)|efficien\w+|"
+                                      r"strategic plan\w*|workforce plan\w*"),
 ]
 _THEME_RES = [(name, re.compile(rx, re.I)) for name, rx in THEMES]
 
@@ -55,7 +82,8 @@ RECOMMENDS_RE = re.compile(r"\b(should|recommends?|are required|is required|need
 # a paragraph that tells someone what to do, as an unbulleted list of recommendations words each one
 ADDRESSED_RE = re.compile(r"(The force|The constabulary|(All )?forces|Chief constables?|PCCs|Within \w+ \w+,)[^.]*?"
                           r"\b(should|must|needs? to)\b")
-HEADING_RE = re.compile(r"^(?P<h>Recommendations?|Areas? for improvement|Causes? of concern)$", re.I)
+# PEEL 2021+ numbers them under each question ("Area for improvement 1", "Cause of concern 2:")
+HEADING_RE = re.compile(r"^(?P<h>Recommendations?|Areas? for improvement|Causes? of concern)(?: \d{1,2})?:?$", re.I)
 
 
 @dataclass
@@ -90,16 +118,19 @@ class Finding:
 
 GENERIC_THEMES = {"training and awareness", "integrity", "governance and scrutiny", "complaints and misconduct",
                   "code of ethics"}
+# PEEL's widest questions: the theme only when nothing narrower is named
+BROAD_THEMES = {"building the workforce", "leadership", "use of resources and planning", "protecting vulnerable people"}
 
 
 def themes_of(text: str) -> list[str]:
     """Themes named in `text`, the main one first: the specific theme named earliest (a
     recommendation about "the procurement process … registers of gifts" is about procurement),
-    else the earliest generic one (training, integrity, …)."""
+    else the earliest generic one (training, integrity, …), else the earliest broad PEEL one."""
     hits = [(m.start(), name) for name, rx in _THEME_RES if (m := rx.search(text))]
-    specific = sorted(h for h in hits if h[1] not in GENERIC_THEMES)
+    specific = sorted(h for h in hits if h[1] not in GENERIC_THEMES | BROAD_THEMES)
     generic = sorted(h for h in hits if h[1] in GENERIC_THEMES)
-    return [name for _, name in specific + generic]
+    broad = sorted(h for h in hits if h[1] in BROAD_THEMES)
+    return [name for _, name in specific + generic + broad]
 
 
 @dataclass
@@ -183,8 +214,8 @@ def extract(doc: Document) -> list[Finding]:
     """Every finding in `doc`, in text order within each rule."""
     b = _Builder(doc)
     paras = paragraphs(doc.text)
-    if doc.is_response:
-        _responses(b, paras)
+    if doc.is_response and any(re.fullmatch(r"[\w ,&-]*Recommendations", p.text) for p in paras):
+        _responses(b, paras)  # an action plan answering recommendation by recommendation
         return b.out
     for i, p in enumerate(paras):
         # "HMIC highlighted two areas for improvement … from the 2012 inspection report:" + bullets

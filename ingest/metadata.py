@@ -50,7 +50,8 @@ NATIONAL = re.compile(
     r"state of policing|annual assessment of policing|inspection programme|thematic", re.I)
 
 
-def infer(text: str, sections: list[Section], source: str) -> dict[str, Field]:
+def infer(text: str, sections: list[Section], source: str, furniture: list[str] = ()) -> dict[str, Field]:
+    """`furniture`: the web furniture cleaning dropped, still evidence of what a page is."""
     head = text[:HEAD]
     fields: dict[str, Field] = {}
     fields["title"] = _title(text)
@@ -59,7 +60,7 @@ def infer(text: str, sections: list[Section], source: str) -> dict[str, Field]:
     listing = _is_listing(text)
     recs = sum(bool(re.search(r"recommendations?$", sec.title, re.I)) for sec in sections)
     scopes = {"title": title + "\n" + top, "head": head, "text": text, "listing": "x" if listing else "",
-              "action-plan": text if recs >= 2 else ""}
+              "action-plan": text if recs >= 2 else "", "furniture": "\n".join(furniture)}
     kind = first(KIND_RULES, scopes)
     fields["forces"] = _forces(text, head, title, top, kind[0].value if kind else None, listing)
     scopes["force-head"] = head if fields["forces"].value else ""

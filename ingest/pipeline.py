@@ -75,7 +75,7 @@ def build_document(path: Path, fhash: str, count_tokens: Callable[[str], int] | 
     if not cleaned.text.strip():
         raise IngestError(str(path), "nothing readable was left after cleaning")
     manifest = metadata.read_manifest(path)
-    fields = metadata.infer(cleaned.text, cleaned.sections, str(path))
+    fields = metadata.infer(cleaned.text, cleaned.sections, str(path), furniture=cleaned.furniture)
     values = {k: f.value for k, f in fields.items()} | {"url": None}
     confidence = {k: {"method": f.method, "confidence": f.confidence} for k, f in fields.items()}
     for key, value in manifest.items():

@@ -77,7 +77,7 @@ PILLAR_CUES = [
 
 KIND_RULES = [
     Rule("response", "title", r"\bresponse (?:on|to) (?:the )?(?:HMIC|HMICFRS|inspection|report|recommendations)|"
-         r"government response|commissioner[’']s (?:response|comments)|statement from|"
+         r"government response|commissioner[’']s (?:response|comments)|statement from|section 55 response|"
          r"(?:PCC|chief constable)[’']s response|police (?:and|&) crime commissioner comments",
          "responses named as such (PCC statements, Home Office responses)"),
     Rule("response", "text", r"in response to the report,? [^.\n]{0,80}(?:commissioner|chief constable)|"
@@ -88,8 +88,12 @@ KIND_RULES = [
          r"the (?:force|constabulary) has adopted|action taken:|progress update:|current status:|"
          r"^(?:complete|completed|ongoing|in progress|open|closed)\.?$)", "forces' action plans answering "
          "recommendation by recommendation (tracker status words; two different ones needed)", hits=2),
+    # 'Get the report' is no sign: report pages and PEEL pages link to reports too
+    Rule("news release", "furniture", r"^original article link", "aggregators re-publishing news items "
+         "('Original article link: …', dropped as furniture)"),
     Rule("news release", "text", r"^#\d{1,3}/\d{4}\b|^[ \t]*date:?\s+\d{4}-\d{2}-\d{2}|\bpublished today\b|"
-         r"\bthe police inspectorate (?:has )?(?:said|found)|\bby the police inspectorate\b",
+         r"\bthe police inspectorate (?:has )?(?:said|found)|\bby the police inspectorate\b|"
+         r"\b(?:says|said) (?:the )?(?:police )?inspectorate\b|^notes to editors$",
          "HMIC/HMICFRS news releases and their re-publication by aggregators"),
     Rule("other", "listing", r".", "pages listing several dated publications (PCC and programme pages)"),
     Rule("revisit or progress", "title", r"revisit|progress|closure of (?:the |a )?cause of concern|one year on|update on",
