@@ -47,7 +47,8 @@ THEMES: list[tuple[str, str]] = [
     ("responding to the public", r"respond(?:ing)? to (?:the public|calls|incidents)|call[- ]handling|"
                                  r"emergency (?:and non-emergency )?calls|\b(?:999|101) calls|answer(?:ing)? calls"),
     ("investigating crime", r"investigat\w* (?:of )?crimes?|quality of (?:its )?investigations|investigation standards|"
-                            r"investigative (?:standards|supervision|plans)"),
+                            r"investigative (?:standards|supervision|plans)|investigation plans?|"
+                            r"supervis\w+ (?:of )?(?:its )?investigations"),
     ("protecting vulnerable people", r"vulnerab\w+|safeguard\w*"),
     ("managing offenders and suspects", r"offender management|managing (?:offenders|suspects|sex offenders)|"
                                         r"registered sex offenders|wanted (?:people|persons)|released under investigation"),
@@ -180,6 +181,9 @@ class _Builder:
         self.seen.add(key)
         digest = hashlib.sha1(f"{kind}|{norm}|{question or ''}".encode()).hexdigest()[:10]
         found = themes_of(text if kind != "judgment" else (question or ""))
+        if not found and kind != "judgment":
+            # PEEL 2021+ lists each area under the question it answers ("Investigating crime")
+            found = themes_of(self.doc.section_at(start))
         f = Finding(finding_id=f"{self.doc.doc_id}-{digest}", doc_id=self.doc.doc_id, kind=kind, text=text,
                     start=start, end=end, section=self.doc.section_at(start), forces=list(self.doc.forces),
                     year=year if year is not None else self.doc.year,

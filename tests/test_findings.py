@@ -381,3 +381,23 @@ def test_findings_command_lists_and_filters(seeded_index):
     assert out.returncode == 0 and "vetting" in out.stdout and "media relationships" not in out.stdout
     out = hmiqa("findings", "--kind", "opinion", index=seeded_index)
     assert out.returncode == 2 and "invalid choice: 'opinion'" in out.stderr
+
+
+def test_peel_2021_layout_numbered_areas_under_each_question_with_peel_themes(fresh, tmp_path):
+    report = tmp_path / "essex-peel-2023.txt"
+    report.write_text(
+        "PEEL 2021/22: An inspection of Essex Police\n\nPublished on: 3 March 2023\n\n"
+        "Investigating crime\n\nRequires improvement\n\nArea for improvement 1\n\n"
+        "The force should make sure that investigation plans are set and supervised for every crime it investigates.\n\n"
+        "Responding to the public\n\nAdequate\n\nArea for improvement 2\n\n"
+        "The force should answer emergency calls within the national standard.\n\n"
+        "Managing offenders and suspects\n\nInadequate\n\nCause of concern\n\n"
+        "The force does not manage registered sex offenders well enough to protect the public.\n")
+    assert fresh.ingest([report]).ok
+    doc = fresh.documents()[0]
+    assert (doc.forces, doc.year, doc.programme, doc.kind) == (["Essex"], 2023, "PEEL integrated", "force inspection")
+    found = {f.kind: f for f in fresh.findings(force="Essex") if f.kind != "judgment"}
+    themes = sorted((f.kind, f.theme) for f in fresh.findings(force="Essex") if f.kind != "judgment")
+    assert themes == [("area_for_improvement", "investigating crime"), ("area_for_improvement", "responding to the public"),
+                      ("cause_of_concern", "managing offenders and suspects")]
+    assert found["cause_of_concern"].text.startswith("The force does not manage registered sex offenders")
