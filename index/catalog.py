@@ -91,6 +91,19 @@ class Catalog:
     def count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM documents WHERE status='ready'").fetchone()[0]
 
+    def legacy_documents(self) -> list[str]:
+        """Ready documents stored before programme and kind were fields (they carry report_type)."""
+        return [r[0] for r in self.db.execute(
+            "SELECT doc_id FROM documents WHERE status='ready' AND json_type(data, '$.programme') IS NULL")]
+
+    def rewrite(self, doc: Document, chunks: list[Chunk]) -> None:
+        """Store a document's and its chunks' records again, same ids and text (a metadata migration)."""
+        with self.db:
+            self.db.execute("UPDATE documents SET data=? WHERE doc_id=?", (json.dumps(doc.to_dict()), doc.doc_id))
+            self.db.executemany("UPDATE chunks SET data=? WHERE chunk_id=?",
+                                [(json.dumps(c.to_dict()), c.chunk_id) for c in chunks])
+            self._bump()
+
     def distinct(self, field: str) -> list:
         """Distinct values of a document field, without loading any document text."""
         rows = self.db.execute(f"SELECT DISTINCT json_extract(data, '$.{field}') FROM documents "

@@ -44,7 +44,27 @@ class Index:
         self._bm25: BM25Index | None = None
         self._bm25_loaded = False
         self._chunks: dict[str, Chunk] | None = None
+        self.migrated = self._migrate()
         self._generation = self.catalog.generation()
+
+    def _migrate(self) -> list[str]:
+        """Indexes built before programme and kind (pipeline version 1) get both fields in the
+        catalog and in each vector's metadata, from their old report_type: no text is re-read and
+        nothing is embedded again, so filters work at once. Server mode: re-ingest instead."""
+        if self.server:
+            return []
+        done = []
+        for doc_id in self.catalog.legacy_documents():
+            doc = self.catalog.document(doc_id)  # read through from_dict, which maps report_type
+            chunks = self.catalog.chunks(doc_id)
+            if doc is None:
+                continue
+            if chunks:
+                self.vectors.collection.update(ids=[c.chunk_id for c in chunks],
+                                               metadatas=[VectorStore.metadata(c) for c in chunks])
+            self.catalog.rewrite(doc, chunks)
+            done.append(doc_id)
+        return done
 
     def refresh(self) -> bool:
         """Drop cached chunks and BM25 when another process (or this one) changed the corpus."""

@@ -82,10 +82,10 @@ class VectorStore:
             part = chunks[i:i + batch]
             self.collection.upsert(
                 ids=[c.chunk_id for c in part], embeddings=vectors[i:i + batch].tolist(),
-                documents=[c.text for c in part], metadatas=[self._meta(c) for c in part])
+                documents=[c.text for c in part], metadatas=[self.metadata(c) for c in part])
 
     @staticmethod
-    def _meta(c: Chunk) -> dict:
+    def metadata(c: Chunk) -> dict:
         # the whole chunk rides along, so a process that shares the collection (server mode)
         # can rebuild its chunk map and BM25 from Chroma alone
         meta = {"doc_id": c.doc_id, "year": c.year if c.year is not None else -1,

@@ -123,3 +123,46 @@ def test_same_report_at_two_paths_is_indexed_once(fresh, corpus):
     report = fresh.ingest([corpus])
     assert len(report.added) == 2 and any("same text as" in w for w in report.warnings)
     assert len(fresh.documents()) == 2
+
+
+def test_an_index_built_before_programme_and_kind_is_migrated_on_open(tmp_path):
+    """Pipeline version 1 stored `report_type`; opening such an index gives every document and vector
+    a programme and kind, so filters work without re-embedding anything."""
+    import json
+    import sqlite3
+
+    from assistant import Assistant
+
+    from .conftest import RESPONSE
+    a = Assistant.open(tmp_path / "idx")
+    assert a.ingest([RESPONSE]).ok
+    n_vectors = a.index.vectors.count()
+    a.close()
+    db = sqlite3.connect(str(tmp_path / "idx" / "catalog.sqlite"))
+    for table, key in (("documents", "doc_id"), ("chunks", "chunk_id")):
+        for ident, data in db.execute(f"SELECT {key}, data FROM {table}").fetchall():
+            d = json.loads(data)
+            d.pop("programme"), d.pop("kind")
+            d["report_type"] = "force response to recommendations"
+            db.execute(f"UPDATE {table} SET data=? WHERE {key}=?", (json.dumps(d), ident))
+    db.commit()
+    db.close()
+    import chromadb
+    from chromadb.config import Settings
+    client = chromadb.PersistentClient(str(tmp_path / "idx" / "chroma"), settings=Settings(anonymized_telemetry=False))
+    col = client.get_collection("hmiqa_chunks")
+    got = col.get(include=["metadatas"])
+    col.update(ids=got["ids"], metadatas=[{k: v for k, v in m.items() if k not in ("programme", "kind")}
+                                          | {"report_type": "force response to recommendations"}
+                                          for m in got["metadatas"]])
+    del client
+
+    a = Assistant.open(tmp_path / "idx")
+    assert a.index.migrated and a.index.vectors.count() == n_vectors
+    doc = a.documents()[0]
+    assert (doc.programme, doc.kind) == ("police relationships", "response")
+    for retriever in ("dense", "bm25"):
+        hits = a.search("recommendation", retriever=retriever, filters=a.filters(kinds=["response"]))
+        assert hits and all(p.kind == "response" for p in hits), retriever
+    a.close()
+    assert not Assistant.open(tmp_path / "idx").index.migrated, "migrated once"
