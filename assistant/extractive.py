@@ -14,6 +14,7 @@ import numpy as np
 from ingest.chunk import sentence_spans
 from index.records import Passage
 
+from .boilerplate import shape
 from .records import AnswerSentence, Citation
 
 STOP = {"the", "a", "an", "of", "and", "or", "to", "in", "on", "for", "with", "is", "are", "was", "were",
@@ -31,7 +32,9 @@ class Candidate:
     start: int  # offsets in the document's cleaned text
     end: int
     text: str
-    score: float = 0.0
+    score: float = 0.0  # how well it answers, for choosing what to quote (retrieval rank included)
+    evidence: float = 0.0  # how well its words and meaning match the question alone, for refusing
+    typed: bool = True  # holds what the question asks for (a figure, a date, a name, a grade)
     vector: np.ndarray | None = None
 
 
@@ -39,9 +42,65 @@ def stems(text: str) -> set[str]:
     return {w[:6] for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in STOP and len(w) > 2}
 
 
-def candidates(passages: list[Passage]) -> list[Candidate]:
+# What a question asks for, and the sentences that can carry it: a row per kind of question.
+# a figure: digits that are not a year (a date is not a count), or a number written in words
+NUMBER_WORDS = (r"(?<![\d/.-])(?!(?:19|20)\d\d\b)\d[\d,.]*(?!\.\s)|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+                r"hundred|thousand|million|half|third|quarter|per ?cent)\b")
+ANSWER_TYPES = [
+    # (question cue, what an answering sentence holds, what it is called, required: without one the
+    #  reports do not answer; otherwise only a bonus, note)
+    (r"\bwhat (?:percentage|proportion|share)\b|\bhow many (?:per ?cent|percent)", r"\d\s?%|\bper ?cent\b|"
+     r"\b(?:half|third|quarter|two-thirds|three-quarters)\b", "percentage", True, "percentages"),
+    (r"\bhow many\b|\bhow much (?!progress|has|did|does|is)|\bwhat (?:number|proportion|percentage|share)\b|"
+     r"\bwhat (?:is|was) the [\w -]{0,30}rate\b", NUMBER_WORDS, "figure", True,
+     "numbers questions cite the sentence with the figure"),
+    (r"\bwhat grade\b|\bhow (?:was|were|is|are) [\w' -]{1,40} graded\b",
+     r"(?i)\b(?:outstanding|good|adequate|requires improvement|inadequate|not yet graded)\b", "grade", True,
+     "graded judgments"),
+    (r"^(?:when|on what date|in what year|what date|what year)\b",
+     r"(?i)\b(?:19|20)\d{2}\b|\b(?:january|february|march|april|may|june|july|august|september|october|"
+     r"november|december|spring|summer|autumn|winter)\b", "date", True, "dates"),
+    (r"\bhow (?:long|often|quickly|fast)\b", NUMBER_WORDS + r"|\b(?:daily|weekly|monthly|quarterly|annually|"
+     r"yearly|immediately|promptly)\b", "figure", False, "durations and frequencies, often in words"),
+    (r"^(?:who|which (?:hm )?inspectors?|which (?:bodies|body|organisations?|inspectorates?))\b",
+     r"(?:[A-Z][a-z]+ )+(?:of )?[A-Z][a-z]+|\bH(?:er|is)? Majesty|\bHMI|\bInspectorate|Home Secretary|"
+     r"\bCommissioner", "name", False, "people and bodies"),
+]
+_ANSWER_TYPES = [(re.compile(q, re.I), re.compile(a), what, req) for q, a, what, req, _ in ANSWER_TYPES]
+TYPE_BONUS = 0.1
+BOILERPLATE_PENALTY = 0.3
+RANK_WEIGHT = 0.4  # fitted on the seeds and realdev together (eval/RESULTS.md, "Sweep")
+
+
+def wants(question: str, required: bool | None = None) -> list[re.Pattern]:
+    """The patterns an answering sentence should hold, from the kind of question asked (only the
+    required ones, or only the optional ones, when `required` says)."""
+    return [answer for cue, answer, _, req in _ANSWER_TYPES
+            if cue.search(question.strip()) and (required is None or req == required)]
+
+
+def lacking(question: str) -> str:
+    """What the question requires, in words ("figure", "date"), or "" when it requires no one thing."""
+    return " or ".join(what for cue, _, what, req in _ANSWER_TYPES if req and cue.search(question.strip()))
+
+
+def _heading_like(text: str, headings: set[str]) -> bool:
+    """A title, heading, menu or contents line: never a finding to quote."""
+    norm = " ".join(text.split()).lower()
+    if norm in headings:
+        return True
+    # a line with no sentence ending, no figure and few words is a heading or a label, not a finding
+    if re.search(r"(?:\.\s?){4,}\s*\d*$|…\s*\d+$", text.strip()):
+        return True  # a contents entry with dot leaders
+    return not re.search(r"[.!?:;”\"')]$", text.strip()) and not re.search(r"\d", text) and len(text.split()) <= 15
+
+
+def candidates(passages: list[Passage], headings: dict[str, set[str]] | None = None) -> list[Candidate]:
+    """The sentences of `passages` an answer may quote; `headings` (doc_id -> lower-cased titles and
+    headings) keeps titles and headings out."""
     out = []
     for p in passages:
+        skip = (headings or {}).get(p.doc_id, set())
         spans = []
         for line in re.finditer(r"[^\n]+", p.text):  # table rows and list items end at the line
             spans += sentence_spans(p.text, line.start(), line.end())
@@ -49,15 +108,19 @@ def candidates(passages: list[Passage]) -> list[Candidate]:
             if p.text.startswith("- ", s):
                 s += 2  # the bullet mark is layout, the quote starts at the words
             text = p.text[s:e]
-            if len(text.split()) < 4 or text.endswith("?"):
-                continue  # fragments and questions are not findings
+            if len(text.split()) < 4 or text.endswith("?") or _heading_like(text, skip):
+                continue  # fragments, questions and headings are not findings
             out.append(Candidate(p, p.start + s, p.start + e, text))
     return out
 
 
-def score(cands: list[Candidate], topic: str, question: str, embed, progress: bool = False) -> None:
+def score(cands: list[Candidate], topic: str, question: str, embed, progress: bool = False,
+          boilerplate: set[str] | None = None) -> None:
+    """`boilerplate`: sentence shapes printed in many reports (assistant/boilerplate.py), quoted last."""
     if not cands:
         return
+    wanted, needed = wants(question), wants(question, required=True)
+    top = max((c.passage.score for c in cands), default=0.0) or 1.0
     vectors = embed([topic or question, question] + [c.text for c in cands])
     # the topic alone ("vetting") and the whole question ("… progress … since 2014") each miss
     # something; their mean direction keeps both
@@ -73,7 +136,13 @@ def score(cands: list[Candidate], topic: str, question: str, embed, progress: bo
             "\n" not in c.passage.text[previous.end - c.passage.start:c.start - c.passage.start]
         context = len(topic_stems & stems(previous.text)) / max(1, len(topic_stems)) if same_para else 0.0
         c.vector = v
-        c.score = float(np.dot(q, v)) + 0.35 * overlap + 0.15 * context
+        c.evidence = float(np.dot(q, v)) + 0.35 * overlap + 0.15 * context
+        c.typed = all(w.search(c.text) for w in needed)
+        # the passage's retrieval rank is evidence too: it weighed exact terms, meaning and the report
+        c.score = (c.evidence + (TYPE_BONUS if wanted and all(w.search(c.text) for w in wanted) else 0.0)
+                   + RANK_WEIGHT * max(0.0, c.passage.score) / top)
+        if boilerplate and shape(c.text) in boilerplate:
+            c.score -= BOILERPLATE_PENALTY
         if progress and CHANGE_RE.search(c.text):
             c.score += 0.2  # a progress question wants what changed and where things stand
             if FIGURES_RE.search(c.text):

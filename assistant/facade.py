@@ -16,12 +16,12 @@ from ingest.pipeline import IngestReport, ingest  # noqa: E402
 from ingest.programmes import KINDS, PROGRAMMES  # noqa: E402
 from ingest.records import Document  # noqa: E402
 from index.embed import ModelError  # noqa: E402
-from index.records import Filters, Passage  # noqa: E402
+from index.records import Filters, Passage, Preferences  # noqa: E402
 from index.retrieve import UnknownRetriever, get_retriever  # noqa: E402
 from index.store import Index, IndexMismatch  # noqa: E402
 from index.vectors import ChromaUnavailable, http_client  # noqa: E402
 
-from . import extractive, tracked_answer  # noqa: E402
+from . import boilerplate, extractive, policy, tracked_answer  # noqa: E402
 from .brief import Brief, build as build_brief  # noqa: E402
 from .followthrough import FollowThrough  # noqa: E402
 from .query import Query, understand  # noqa: E402
@@ -38,9 +38,11 @@ class HmiqaError(Exception):
 
 @dataclass
 class Retrieval:
-    """What `Assistant.retrieve` found: the understood query, the filters applied, the text searched."""
+    """What `Assistant.retrieve` found: the understood query, the hard filters the caller set, the
+    preferences inferred from the question, the text searched."""
     query: Query
     filters: Filters
+    prefer: Preferences
     search_text: str
     passages: list[Passage]
 
@@ -52,6 +54,7 @@ class Assistant:
         self._docs: dict[str, Document] = {}
         self._llm = None  # built on first use of mode="llm", then reused
         self._follow: tuple[int, FollowThrough] | None = None  # per corpus generation: it caches embeddings
+        self._boilerplate: tuple[int, set[str]] | None = None
 
     @classmethod
     def open(cls, index_dir: str | Path | None = None, **overrides) -> "Assistant":
@@ -135,7 +138,8 @@ class Assistant:
                        kinds=list(kinds or []), doc_ids=list(doc_ids or []))
 
     def search(self, question: str, k: int | None = None, filters: Filters | None = None,
-               retriever: str | None = None) -> list[Passage]:
+               retriever: str | None = None, prefer: Preferences | None = None) -> list[Passage]:
+        """Passages for `question`: `filters` remove (hard), `prefer` only ranks (soft)."""
         if not question or not question.strip():
             raise HmiqaError("the question is empty; type what you want to find")
         k = k or self.settings.k
@@ -143,12 +147,14 @@ class Assistant:
             raise HmiqaError(f"k={k} is out of range; ask for 1 to 100 passages")
         self.refresh()
         try:
-            r = get_retriever(retriever or self.settings.retriever, self.index,
-                              fusion=self.settings.fusion, rrf_k=self.settings.rrf_k,
-                              alpha=self.settings.alpha)
+            name = retriever or self.settings.retriever
+            options = dict(fusion=self.settings.fusion, rrf_k=self.settings.rrf_k, alpha=self.settings.alpha,
+                           doc_weight=self.settings.doc_weight, prefer_weight=self.settings.prefer_weight) \
+                if name == "hybrid" else {}
+            r = get_retriever(name, self.index, **options)
         except UnknownRetriever as e:
             raise HmiqaError(str(e)) from None
-        return r.search(question, k=k, filters=filters)
+        return r.search(question, k=k, filters=filters, prefer=prefer)
 
     # --- findings: recommendations, areas for improvement, grades, and what became of them ---
 
@@ -226,6 +232,21 @@ class Assistant:
             self._docs[doc_id] = self.document(doc_id)
         return self._docs[doc_id]
 
+    def boilerplate(self) -> set[str]:
+        """Sentence shapes several reports print word for word, per corpus generation."""
+        gen = self.index.catalog.generation()
+        if self._boilerplate is None or self._boilerplate[0] != gen:
+            self._boilerplate = (gen, boilerplate.shapes_in_documents(self.index.chunk_map().values()))
+        return self._boilerplate[1]
+
+    def _headings(self, passages: list[Passage]) -> dict[str, set[str]]:
+        """Each cited document's title and section headings, lower-cased: never quoted as findings."""
+        out = {}
+        for doc_id in {p.doc_id for p in passages}:
+            doc = self._doc(doc_id)
+            out[doc_id] = {" ".join(t.split()).lower() for t in [doc.title] + [s.title for s in doc.sections]}
+        return out
+
     def page(self, doc_id: str, offset: int) -> int | None:
         return self._doc(doc_id).page_at(offset)
 
@@ -269,16 +290,33 @@ class Assistant:
         """The passages an answer is built from: filters and topic understood from the question (and
         earlier turns), caller filters winning; progress questions look a little wider."""
         q = self.understand(question, history, filters, drop)
-        applied = Filters(forces=q.forces, year_from=q.year_from, year_to=q.year_to,
-                          programmes=q.programmes, kinds=list(filters.kinds) if filters else [],
-                          doc_ids=list(filters.doc_ids) if filters else [])
-        query = q.topic or question
+        hard, prefer = self.split_filters(q, filters)
+        # the question as asked: its force names, years and report names are evidence too (measured on
+        # the seeds and realdev: eval/RESULTS.md); a follow-up ("and Hampshire?") searches its carried topic
+        query = " ".join([q.topic] + q.forces) if q.sources.get("topic") == "conversation" else question
         if q.intent == "recommend":
             query += " recommendation should"
         if q.unknown_forces:
-            return Retrieval(q, applied, query, [])
-        passages = self.search(query, k=k + 4 if q.intent == "progress" else k, filters=applied)
-        return Retrieval(q, applied, query, passages)
+            return Retrieval(q, hard, prefer, query, [])
+        passages = self.search(query, k=k + 4 if q.intent == "progress" else k, filters=hard, prefer=prefer)
+        return Retrieval(q, hard, prefer, query, passages)
+
+    @staticmethod
+    def split_filters(q: Query, caller: Filters | None) -> tuple[Filters, Preferences]:
+        """What the caller set is a filter (hard); what the question or conversation implies is a
+        preference (soft): it ranks and never removes evidence."""
+        def set_by_caller(name: str) -> bool:
+            return q.sources.get(name) == "caller"
+        hard = Filters(forces=list(q.forces) if set_by_caller("forces") else [],
+                       year_from=q.year_from if set_by_caller("years") else None,
+                       year_to=q.year_to if set_by_caller("years") else None,
+                       programmes=list(q.programmes) if set_by_caller("programmes") else [],
+                       kinds=list(caller.kinds) if caller else [], doc_ids=list(caller.doc_ids) if caller else [])
+        prefer = Preferences(forces=[] if set_by_caller("forces") else list(q.forces),
+                             year_from=None if set_by_caller("years") else q.year_from,
+                             year_to=None if set_by_caller("years") else q.year_to,
+                             programmes=[] if set_by_caller("programmes") else list(q.programmes))
+        return hard, prefer
 
     def ask(self, question: str, filters: Filters | None = None, history: list | None = None,
             mode: str = "extractive", k: int = 8, drop: tuple[str, ...] | list[str] = ()) -> Answer:
@@ -288,9 +326,12 @@ class Assistant:
             raise HmiqaError(f"unknown answer mode '{mode}'; choose one of: {', '.join(MODES)}")
         t0 = time.perf_counter()
         r = self.retrieve(question, filters=filters, history=history, k=k, drop=drop)
-        q, applied, query, passages = r.query, r.filters, r.search_text, r.passages
+        q, applied, prefer, query, passages = r.query, r.filters, r.prefer, r.search_text, r.passages
+        understood = Filters(forces=q.forces, year_from=q.year_from, year_to=q.year_to, programmes=q.programmes,
+                             kinds=applied.kinds, doc_ids=applied.doc_ids)
         answer = Answer(question=question, answer="", mode=mode,
-                        filters={**applied.to_dict(), "topic": q.topic, "intent": q.intent, "sources": q.sources})
+                        filters={**understood.to_dict(), "topic": q.topic, "intent": q.intent, "sources": q.sources,
+                                 "required": applied.to_dict(), "preferred": not prefer.is_empty()})
         if q.unknown_forces:
             answer.refused = True
             answer.answer = (f"hmiqa does not know a police force called {', '.join(q.unknown_forces)}. "
@@ -300,35 +341,62 @@ class Assistant:
         t1 = time.perf_counter()
         if not passages and not applied.is_empty():
             return self._timed(self._emptied(answer, q, applied, query, k), t0, t1)
-        cands = extractive.candidates(passages)
-        extractive.score(cands, q.topic, question, self.index.embedder.embed, progress=timeline)
-        best = max((c.score for c in cands), default=0.0)
-        answer.evidence_score = round(best, 4)
+        absent = [f for f in prefer.forces if f not in self.index.catalog.distinct_forces()]
+        if absent and passages:  # a force no indexed report is about: say so, label what is shown
+            return self._timed(self._emptied(answer, q, replace(applied, forces=absent), query, k,
+                                             preferred=prefer), t0, t1)
+        if (left_out := applied.left_out(self.index.catalog.documents())) and applied.has_years:
+            answer.notices.append(f"{left_out} report(s) with no known year were left out by the year filter")
+        if timeline and q.topic and q.sources.get("topic") != "conversation":
+            # a timeline wants every report on the subject: the subject alone finds the ones the
+            # question's other words ("progress", "since") rank lower
+            seen = {p.chunk_id for p in passages}
+            passages = passages + [p for p in self.search(" ".join([q.topic] + q.forces), k=k + 4, filters=applied,
+                                                          prefer=prefer) if p.chunk_id not in seen]
+        cands = extractive.candidates(passages, self._headings(passages))
+        extractive.score(cands, q.topic, question, self.index.embedder.embed, progress=timeline,
+                         boilerplate=self.boilerplate())
         tracked = tracked_answer.matching(self, q, question) if tracked_answer.wanted(question, q) else []
-        if best < self.settings.refuse_below and tracked:
+        decision = policy.decide(cands, self.settings, not prefer.is_empty(), bool(tracked))
+        best = decision.best
+        answer.evidence_score = round(best, 4)
+        if decision.action == policy.TRACKER:
             # the passages are weak but the findings store has the recommendations asked about
             body, answer.sentences, answer.citations = tracked_answer.section(self, tracked, [])
             answer.answer = self._filter_line(q) + body.strip()
             return self._timed(answer, t0, t1)
-        if best < self.settings.refuse_below:
+        if decision.action == policy.REFUSE:
             answer.refused = True
-            answer.answer = (self._filter_line(q) + "The indexed reports do not answer this"
-                             + (f" (closest match scored {best:.2f})." if cands else "."))
+            near = max((c.evidence for c in cands), default=0.0)
+            lacking = extractive.lacking(question)
+            if lacking and near >= self.settings.refuse_below:
+                answer.answer = (self._filter_line(q) + f"The indexed reports discuss this but give no {lacking} "
+                                 f"(the closest passage without one scored {near:.2f}).")
+            else:
+                answer.answer = (self._filter_line(q) + "The indexed reports do not answer this"
+                                 + (f" (closest match scored {best:.2f})." if cands else "."))
             return self._timed(answer, t0, t1)
+        cands = decision.pool
+        if decision.relaxed:
+            wanted = "; ".join(Filters(forces=prefer.forces, year_from=prefer.year_from, year_to=prefer.year_to,
+                                       programmes=prefer.programmes).describe())
+            answer.notices.append(f"relaxed {wanted}: the reports that match it answer less well than others, "
+                                  "so the answer also quotes reports outside it")
         if q.intent == "recommend":
             cands = [c for c in cands if extractive.RECOMMENDATION_RE.search(c.text)] or cands
+        top = max((c.score for c in cands), default=0.0)
         if timeline:
             chosen = extractive.select_per_report(cands, per_doc=5, margin=0.5,
-                                                  floor=max(self.settings.refuse_below, best - 0.5))
+                                                  floor=max(self.settings.refuse_below, top - 0.5))
         else:
             chosen = extractive.select(cands, limit=5, per_doc=2,
-                                       floor=max(self.settings.refuse_below, best - self.settings.answer_margin))
+                                       floor=max(self.settings.refuse_below, top - self.settings.answer_margin))
         body, answer.sentences, answer.citations = extractive.compose(chosen, timeline, self)
-        caution = ""
-        if best < self.settings.caution_below:
+        caution = "*Relaxed what the question implied: the best evidence is outside it.*\n\n" if decision.relaxed else ""
+        if decision.action == policy.CAUTION:
             answer.notices.append(f"weak evidence (best match scored {best:.2f}): these passages may not "
                                   "answer the question")
-            caution = "*The closest passages are quoted below; they may not answer the question.*\n\n"
+            caution += "*The closest passages are quoted below; they may not answer the question.*\n\n"
         answer.answer = self._filter_line(q) + caution + body
         if mode == "llm":
             self._llm_answer(answer, q, passages)
@@ -357,8 +425,10 @@ class Assistant:
         answer.sentences, answer.citations = sentences, citations
         answer.notices.extend(notices)
 
-    def _emptied(self, answer: Answer, q: Query, applied: Filters, query: str, k: int) -> Answer:
-        """Say which filter left no evidence, and show the best evidence without it, labelled."""
+    def _emptied(self, answer: Answer, q: Query, applied: Filters, query: str, k: int,
+                 preferred: Preferences | None = None) -> Answer:
+        """Say which filter (or preferred force) left no evidence, and show the best evidence
+        without it, labelled."""
         answer.refused = True
         culprit, relaxed = None, None
         for name, loosened in (("force", replace(applied, forces=[])),
@@ -379,8 +449,9 @@ class Assistant:
                   "years": f"{applied.year_from or '…'}–{applied.year_to or '…'}",
                   "programme": ", ".join(applied.programmes), "kind": ", ".join(applied.kinds)}[culprit]
         answer.notices.append(f"no evidence for {culprit} {wanted}; the index covers {culprit} {covered[culprit]}")
-        passages = self.search(query, k=k, filters=relaxed)
-        cands = extractive.candidates(passages)
+        rest = replace(preferred, forces=[]) if preferred is not None else None
+        passages = self.search(query, k=k, filters=relaxed, prefer=rest)
+        cands = extractive.candidates(passages, self._headings(passages))
         extractive.score(cands, q.topic, q.question, self.index.embedder.embed)
         chosen = extractive.select(cands, limit=3, per_doc=1, floor=self.settings.refuse_below)
         body, answer.sentences, answer.citations = extractive.compose(chosen, False, self)
@@ -390,19 +461,19 @@ class Assistant:
                             if chosen else ""))
         return answer
 
-    @staticmethod
-    def _filter_line(q: Query) -> str:
-        parts = []
-        if q.forces:
-            parts.append(f"force {', '.join(q.forces)} ({q.sources.get('forces')})")
-        if q.year_from or q.year_to:
-            span = (f"{q.year_from}–{q.year_to}" if q.year_from and q.year_to and q.year_from != q.year_to
-                    else f"{q.year_from}" if q.year_from == q.year_to else
-                    f"{q.year_from} onward" if q.year_from else f"up to {q.year_to}")
-            parts.append(f"years {span} ({q.sources.get('years')})")
-        if q.programmes:
-            parts.append(f"programme {', '.join(q.programmes)} ({q.sources.get('programmes')})")
-        return ("*Filters: " + "; ".join(parts) + ".*\n\n") if parts else ""
+    @classmethod
+    def _filter_line(cls, q: Query) -> str:
+        """What restricted the answer (set by the caller) and what it preferred (implied by the
+        question or the conversation), each with where it came from."""
+        hard, prefer = cls.split_filters(q, None)
+        preferred = Filters(forces=prefer.forces, year_from=prefer.year_from, year_to=prefer.year_to,
+                            programmes=prefer.programmes)
+        lines = []
+        if parts := hard.describe(q.sources):
+            lines.append("*Filters: " + "; ".join(parts) + ".*")
+        if parts := preferred.describe(q.sources):
+            lines.append("*Preferred, not required: " + "; ".join(parts) + ".*")
+        return "\n".join(lines) + "\n\n" if lines else ""
 
     @staticmethod
     def _timed(answer: Answer, t0: float, t1: float | None = None) -> Answer:

@@ -5,22 +5,7 @@ from dataclasses import asdict, dataclass, field
 
 from ingest.records import Chunk
 
-
-@dataclass
-class Filters:
-    forces: list[str] = field(default_factory=list)
-    year_from: int | None = None
-    year_to: int | None = None
-    programmes: list[str] = field(default_factory=list)
-    kinds: list[str] = field(default_factory=list)
-    doc_ids: list[str] = field(default_factory=list)
-
-    def is_empty(self) -> bool:
-        return not (self.forces or self.year_from or self.year_to or self.programmes or self.kinds
-                    or self.doc_ids)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
+from .filters import Filters, Preferences  # noqa: F401  (records that cross the index border)
 
 
 @dataclass

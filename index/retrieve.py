@@ -1,7 +1,9 @@
-"""Retrievers share one contract, `search(query, k, filters) -> list[Passage]`, chosen by name.
+"""Retrievers share one contract, `search(query, k, filters, prefer=None) -> list[Passage]`, chosen by name.
 
-Filters are applied inside each retriever before its top k is cut (a Chroma `where`, a BM25 mask),
-so a narrow filter still returns k passages when the index holds them.
+Filters (hard) are applied inside each retriever before its top k is cut (a Chroma `where`, a BM25
+mask), so a narrow filter still returns k passages when the index holds them. Preferences (soft,
+inferred from a question) only rank: the hybrid retriever raises the passages that meet them and
+searches a second time with them to reach matching passages beyond its pool (index/filters.py).
 """
 from __future__ import annotations
 
@@ -9,9 +11,7 @@ from typing import Protocol
 
 import numpy as np
 
-from ingest.records import Chunk
-
-from .records import Filters, Passage
+from .records import Filters, Passage, Preferences
 from .store import Index
 
 
@@ -22,25 +22,8 @@ class UnknownRetriever(ValueError):
 class Retriever(Protocol):
     name: str
 
-    def search(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Passage]: ...
-
-
-def matches(chunk: Chunk, filters: Filters | None) -> bool:
-    if filters is None:
-        return True
-    if filters.forces and not set(filters.forces) & set(chunk.forces):
-        return False
-    if filters.year_from is not None and (chunk.year is None or chunk.year < filters.year_from):
-        return False
-    if filters.year_to is not None and (chunk.year is None or chunk.year > filters.year_to):
-        return False
-    if filters.programmes and chunk.programme not in filters.programmes:
-        return False
-    if filters.kinds and chunk.kind not in filters.kinds:
-        return False
-    if filters.doc_ids and chunk.doc_id not in filters.doc_ids:
-        return False
-    return True
+    def search(self, query: str, k: int = 10, filters: Filters | None = None,
+               prefer: Preferences | None = None) -> list[Passage]: ...
 
 
 class DenseRetriever:
@@ -49,7 +32,8 @@ class DenseRetriever:
     def __init__(self, index: Index):
         self.index = index
 
-    def search(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Passage]:
+    def search(self, query: str, k: int = 10, filters: Filters | None = None,
+               prefer: Preferences | None = None) -> list[Passage]:
         chunks = self.index.chunk_map()
         if not chunks or not query.strip():
             return []
@@ -64,15 +48,15 @@ class BM25Retriever:
     def __init__(self, index: Index):
         self.index = index
 
-    def search(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Passage]:
+    def search(self, query: str, k: int = 10, filters: Filters | None = None,
+               prefer: Preferences | None = None) -> list[Passage]:
         bm25 = self.index.bm25
         if bm25 is None or not query.strip():
             return []
         chunks = self.index.chunk_map()
         scores = bm25.scores(query).astype(np.float64)
         if filters is not None and not filters.is_empty():
-            mask = np.array([matches(chunks[cid], filters) for cid in bm25.chunk_ids])
-            scores = np.where(mask, scores, -np.inf)
+            scores = np.where(filters.mask(self.index.columns()), scores, -np.inf)
         order = np.argsort(-scores, kind="stable")[:k]
         out = []
         for i in order:
@@ -83,45 +67,79 @@ class BM25Retriever:
 
 
 class HybridRetriever:
-    """Fuses BM25 and dense results: reciprocal rank fusion or a weighted sum of normalised scores."""
+    """Fuses BM25 and dense results (reciprocal rank fusion, or a weighted sum of scores normalised
+    over the candidates), adds how close each passage's document is to the question (its title and
+    opening text), and raises the passages that meet the question's preferences."""
 
     name = "hybrid"
 
     def __init__(self, index: Index, fusion: str = "weighted", rrf_k: int = 60, alpha: float = 0.3,
-                 pool: int = 50):
+                 pool: int = 50, doc_weight: float = 0.3, prefer_weight: float = 0.3):
         if fusion not in ("rrf", "weighted"):
             raise UnknownRetriever(f"unknown fusion '{fusion}'; use 'rrf' or 'weighted'")
         self.index, self.fusion, self.rrf_k, self.alpha, self.pool = index, fusion, rrf_k, alpha, pool
+        self.doc_weight, self.prefer_weight = doc_weight, prefer_weight
         self.dense, self.bm25 = DenseRetriever(index), BM25Retriever(index)
 
-    def search(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Passage]:
+    def search(self, query: str, k: int = 10, filters: Filters | None = None,
+               prefer: Preferences | None = None) -> list[Passage]:
         n = max(self.pool, k * 3)
-        lists = {"dense": self.dense.search(query, n, filters), "bm25": self.bm25.search(query, n, filters)}
+        searches = [filters]
+        if prefer is not None and not prefer.is_empty():
+            searches.append(prefer.pull_in(filters))
+        lists: dict[str, dict[str, Passage]] = {"dense": {}, "bm25": {}}
+        for f in searches:  # raw scores do not depend on the filter, so the two searches merge
+            for name, retriever in (("dense", self.dense), ("bm25", self.bm25)):
+                for p in retriever.search(query, n, f):
+                    lists[name].setdefault(p.chunk_id, p)
         fused: dict[str, float] = {}
         detail: dict[str, dict[str, float]] = {}
         by_id: dict[str, Passage] = {}
-        for name, passages in lists.items():
-            if not passages:
+        for name, found in lists.items():
+            if not found:
                 continue
-            raw = [p.score for p in passages]
+            ranked = sorted(found.values(), key=lambda p: -p.score)
+            raw = [p.score for p in ranked]
             lo, hi = min(raw), max(raw)
             weight = self.alpha if name == "dense" else 1 - self.alpha
-            for p in passages:
-                by_id[p.chunk_id] = p
+            for rank, p in enumerate(ranked, start=1):
+                by_id.setdefault(p.chunk_id, p)
                 d = detail.setdefault(p.chunk_id, {})
-                d[name], d[f"{name}_rank"] = p.score, p.rank
+                d[name], d[f"{name}_rank"] = p.score, rank
                 if self.fusion == "rrf":
-                    contrib = 1.0 / (self.rrf_k + p.rank)
+                    contrib = 1.0 / (self.rrf_k + rank)
                 else:
                     contrib = weight * ((p.score - lo) / (hi - lo) if hi > lo else 1.0)
                 fused[p.chunk_id] = fused.get(p.chunk_id, 0.0) + contrib
-        ranked = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+        ids = list(fused)
+        if not ids:
+            return []
+        total = np.array([fused[c] for c in ids])
+        if self.doc_weight:
+            total += self.doc_weight * self._doc_closeness(query, [by_id[c].doc_id for c in ids])
+        if self.prefer_weight and len(searches) > 1 and (cols := self.index.columns()) is not None:
+            agree, least, force_ok = prefer.agreement(cols, cols.rows(ids))
+            total += self.prefer_weight * agree
+            for c, a, m, f in zip(ids, agree, least, force_ok, strict=True):
+                d = detail[c]
+                d["preferred"], d["consistent"], d["force_consistent"] = float(a), float(m >= 0.5), float(f)
+        order = sorted(range(len(ids)), key=lambda i: (-total[i], ids[i]))[:k]
         out = []
-        for r, (cid, s) in enumerate(ranked):
-            p = by_id[cid]
-            p.score, p.rank, p.scores = s, r + 1, detail[cid]
+        for r, i in enumerate(order):
+            p = by_id[ids[i]]
+            p.score, p.rank, p.scores = float(total[i]), r + 1, detail[ids[i]]
             out.append(p)
         return out
+
+    def _doc_closeness(self, query: str, doc_ids: list[str]) -> np.ndarray:
+        """Cosine of the question with each passage's document vector, scaled 0..1 over the documents."""
+        rows, matrix = self.index.doc_vectors()
+        if not rows:
+            return np.zeros(len(doc_ids))
+        sims = matrix @ self.index.embedder.embed_query(query)
+        lo, hi = float(sims.min()), float(sims.max())
+        scaled = (sims - lo) / (hi - lo) if hi > lo else np.ones_like(sims)
+        return np.array([scaled[rows[d]] if d in rows else 0.0 for d in doc_ids])
 
 
 RETRIEVERS = {"dense": DenseRetriever, "bm25": BM25Retriever, "hybrid": HybridRetriever}

@@ -9,6 +9,7 @@ from ingest.records import Chunk
 from .bm25 import BM25Index
 from .catalog import Catalog
 from .embed import Embedder
+from .filters import Columns
 from .findings_store import FindingsStore
 from .vectors import VectorStore
 
@@ -45,7 +46,37 @@ class Index:
         self._bm25_loaded = False
         self._chunks: dict[str, Chunk] | None = None
         self.migrated = self._migrate()
+        self._columns: Columns | None = None
+        self._doc_vectors: tuple[dict[str, int], "object"] | None = None
+        self.upgraded = self._add_missing_doc_vectors()
         self._generation = self.catalog.generation()
+
+    def _add_missing_doc_vectors(self) -> int:
+        """Indexes built before document vectors get them on open (one short text per document)."""
+        have = set(self.vectors.doc_matrix()[0])
+        ids = [i for i in dict.fromkeys(self.catalog.sources().values()) if i not in have]
+        missing = [d for i in ids if (d := self.catalog.document(i)) is not None]
+        for i in range(0, len(missing), 64):
+            part = missing[i:i + 64]
+            self.vectors.add_doc([d.doc_id for d in part], self.embedder.embed([d.head_text() for d in part]))
+        return len(missing)
+
+    def columns(self) -> Columns | None:
+        """The chunks' filterable fields as arrays, in the BM25 index's order."""
+        bm25 = self.bm25
+        if bm25 is None:
+            return None
+        if self._columns is None or self._columns.chunk_ids is not bm25.chunk_ids:
+            self._columns = Columns.build(bm25.chunk_ids, self.chunk_map())
+            self._columns.chunk_ids = bm25.chunk_ids
+        return self._columns
+
+    def doc_vectors(self):
+        """(doc_id -> row, matrix) of the document vectors, reloaded when the corpus changes."""
+        if self._doc_vectors is None:
+            ids, matrix = self.vectors.doc_matrix()
+            self._doc_vectors = ({d: i for i, d in enumerate(ids)}, matrix)
+        return self._doc_vectors
 
     def _migrate(self) -> list[str]:
         """Indexes built before programme and kind (pipeline version 1) get both fields in the
@@ -72,6 +103,7 @@ class Index:
         if gen == self._generation:
             return False
         self._generation, self._chunks, self._bm25, self._bm25_loaded = gen, None, None, False
+        self._columns = self._doc_vectors = None
         return True
 
     @property
@@ -96,7 +128,7 @@ class Index:
 
     def rebuild_bm25(self) -> None:
         self._generation = self.catalog.generation()  # before reading: a later change is seen next time
-        self._chunks = None
+        self._chunks = self._columns = self._doc_vectors = None
         chunks = list(self.chunk_map().values())
         self._bm25 = BM25Index.build(chunks)
         if self.server:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import numpy as np
@@ -10,35 +9,10 @@ import numpy as np
 from ingest.records import Chunk
 
 from . import offline
-from .records import Filters
+from .filters import UNKNOWN_YEAR, Filters, force_key
 
 COLLECTION = "hmiqa_chunks"
-
-
-def force_key(force: str) -> str:
-    return "force_" + re.sub(r"[^a-z0-9]+", "_", force.lower()).strip("_")
-
-
-def where_clause(filters: Filters | None) -> dict | None:
-    if filters is None:
-        return None
-    parts: list[dict] = []
-    if filters.forces:
-        ors = [{force_key(f): True} for f in filters.forces]
-        parts.append(ors[0] if len(ors) == 1 else {"$or": ors})
-    if filters.year_from is not None:
-        parts.append({"year": {"$gte": int(filters.year_from)}})
-    if filters.year_to is not None:
-        parts.append({"year": {"$lte": int(filters.year_to)}})
-    if filters.programmes:
-        parts.append({"programme": {"$in": list(filters.programmes)}})
-    if filters.kinds:
-        parts.append({"kind": {"$in": list(filters.kinds)}})
-    if filters.doc_ids:
-        parts.append({"doc_id": {"$in": list(filters.doc_ids)}})
-    if not parts:
-        return None
-    return parts[0] if len(parts) == 1 else {"$and": parts}
+DOC_COLLECTION = "hmiqa_doc_vectors"  # one vector per document: its title and opening text
 
 
 class ChromaUnavailable(Exception):
@@ -76,6 +50,8 @@ class VectorStore:
         # function would try to download a model.
         self.collection = self.client.get_or_create_collection(
             COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"})
+        self.docs = self.client.get_or_create_collection(
+            DOC_COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"})
 
     def add(self, chunks: list[Chunk], vectors: np.ndarray, batch: int = 1000) -> None:
         for i in range(0, len(chunks), batch):
@@ -88,7 +64,7 @@ class VectorStore:
     def metadata(c: Chunk) -> dict:
         # the whole chunk rides along, so a process that shares the collection (server mode)
         # can rebuild its chunk map and BM25 from Chroma alone
-        meta = {"doc_id": c.doc_id, "year": c.year if c.year is not None else -1,
+        meta = {"doc_id": c.doc_id, "year": c.year if c.year is not None else UNKNOWN_YEAR, "n_forces": len(c.forces),
                 "programme": c.programme or "", "kind": c.kind or "", "section": c.section[:500], "title": c.title,
                 "chunk": json.dumps(c.to_dict())}
         for f in c.forces:
@@ -97,6 +73,18 @@ class VectorStore:
 
     def delete_doc(self, doc_id: str) -> None:
         self.collection.delete(where={"doc_id": doc_id})
+        self.docs.delete(ids=[doc_id])
+
+    def add_doc(self, doc_ids: list[str], vectors: np.ndarray) -> None:
+        if doc_ids:
+            self.docs.upsert(ids=list(doc_ids), embeddings=np.asarray(vectors).tolist())
+
+    def doc_matrix(self) -> tuple[list[str], np.ndarray]:
+        """Every document vector: (doc_ids, matrix with one unit row per document)."""
+        got = self.docs.get(include=["embeddings"])
+        if not got["ids"]:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        return list(got["ids"]), np.asarray(got["embeddings"], dtype=np.float32)
 
     def doc_ids(self) -> set[str]:
         got = self.collection.get(include=["metadatas"])
@@ -109,5 +97,5 @@ class VectorStore:
         if self.count() == 0:
             return []
         res = self.collection.query(query_embeddings=[vector.tolist()], n_results=k,
-                                    where=where_clause(filters), include=["distances"])
+                                    where=filters.where() if filters else None, include=["distances"])
         return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0], strict=True)]

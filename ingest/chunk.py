@@ -37,7 +37,9 @@ def _lstrip(text: str, s: int, e: int) -> int:
 def context_line(doc: Document, section: str) -> str:
     forces = ", ".join(doc.forces) or "no force"
     year = str(doc.year) if doc.year else "year unknown"
-    parts = [forces, year, doc.programme or doc.title, section or doc.title]
+    # the title, not the programme: questions name the report more often than its programme, and the
+    # title carries both (measured: eval/RESULTS.md, "Sweep")
+    parts = [forces, year, doc.title] + ([section] if section and section != doc.title else [])
     line = " · ".join(parts)
     return line if len(line) <= 300 else line[:297] + "…"
 

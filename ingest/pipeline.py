@@ -142,6 +142,7 @@ def _ingest_one(index, path: Path, report: IngestReport, max_tokens: int) -> str
         index.catalog.begin(doc, chunks)
         index.vectors.delete_doc(doc.doc_id)
         index.vectors.add(chunks, vectors)
+        index.vectors.add_doc([doc.doc_id], embedder.embed([doc.head_text()]))
         index.catalog.commit(doc.doc_id, replaced=old_ids)
         for old in old_ids:
             if old != doc.doc_id:

@@ -58,6 +58,10 @@ class Document:
             d.update(legacy_type(d.pop("report_type")))
         return cls(**d)
 
+    def head_text(self, chars: int = 1000) -> str:
+        """What the document vector embeds: its title and opening text (the model reads 256 tokens)."""
+        return f"{self.title}\n{self.text[:chars]}"
+
     def section_at(self, offset: int) -> str:
         """Heading path of the innermost section holding char `offset` ("" before the first heading)."""
         best = None
