@@ -134,15 +134,20 @@ def best_threshold(scores: list[AnswerScore]) -> tuple[float, float] | None:
     """The evidence score that best separates answerable from unanswerable questions on this set,
     with its balanced accuracy (the mean of the two kinds' success rates, so the many answerable
     questions do not drown the few unanswerable ones): a hint for `refuse_below` on a new corpus."""
-    points = sorted({s.evidence for s in scores})
-    if not any(s.item.answerable for s in scores) or all(s.item.answerable for s in scores):
+    return fit_threshold([(s.evidence, s.item.answerable) for s in scores])
+
+
+def fit_threshold(pairs: list[tuple[float, bool]]) -> tuple[float, float] | None:
+    """(threshold, balanced accuracy) best separating (evidence, answerable) pairs."""
+    points = sorted({e for e, _ in pairs})
+    pos = [e for e, ok in pairs if ok]
+    neg = [e for e, ok in pairs if not ok]
+    if not pos or not neg:
         return None
     best = None
     for lo, hi in zip(points, points[1:], strict=False):
         t = round((lo + hi) / 2, 3)
-        pos = [s for s in scores if s.item.answerable]
-        neg = [s for s in scores if not s.item.answerable]
-        acc = (sum(s.evidence >= t for s in pos) / len(pos) + sum(s.evidence < t for s in neg) / len(neg)) / 2
+        acc = (sum(e >= t for e in pos) / len(pos) + sum(e < t for e in neg) / len(neg)) / 2
         if best is None or acc > best[1]:
             best = (t, acc)
     return best

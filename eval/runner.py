@@ -53,6 +53,7 @@ class EvalRun:
     answerable: int
     modes: list[ModeResult] = field(default_factory=list)
     filters: dict = field(default_factory=dict)
+    evidence: list = field(default_factory=list)  # (evidence score, answerable) per question, extractive mode
     run_date: str = field(default_factory=lambda: date.today().isoformat())
 
     def mode(self, name: str) -> ModeResult | None:
@@ -146,8 +147,8 @@ def run(dataset: Path, corpus: Path, modes: list[str] | None = None, index_dir: 
 
                 def search(item: Item, checks=checks) -> list[Hit]:
                     r = assistant.retrieve(item.question, history=item.history, k=TOP_K)
-                    if item.forces or item.year_from or item.year_to:
-                        checks.append(FilterCheck(item, r.filters.forces, r.filters.year_from, r.filters.year_to))
+                    if item.forces or item.year_from or item.year_to:  # what the question was understood to ask
+                        checks.append(FilterCheck(item, r.query.forces, r.query.year_from, r.query.year_to))
                     return passages_to_hits(r.passages)
             else:
                 search = lambda item, m=mode: passages_to_hits(  # noqa: E731
@@ -157,7 +158,7 @@ def run(dataset: Path, corpus: Path, modes: list[str] | None = None, index_dir: 
                 for i in items:  # unanswerable questions name forces and years too
                     if not i.answerable and (i.forces or i.year_from or i.year_to):
                         r = assistant.retrieve(i.question, history=i.history, k=1)
-                        checks.append(FilterCheck(i, r.filters.forces, r.filters.year_from, r.filters.year_to))
+                        checks.append(FilterCheck(i, r.query.forces, r.query.year_from, r.query.year_to))
                 result.filters = _filter_summary(checks)
             ms = (time.perf_counter() - t0) * 1000 / max(1, len(answerable))
             result.modes.append(ModeResult(mode, "retrieval", summarise_retrieval(scores),
@@ -170,6 +171,8 @@ def run(dataset: Path, corpus: Path, modes: list[str] | None = None, index_dir: 
                 times.append((time.perf_counter() - t) * 1000)
                 answer_scores.append(score_answer(i, answer, lambda cid: chunks[cid].text,
                                                   lambda did: files.get(did, "")))
+            if mode == "extractive":
+                result.evidence = [(s.evidence, s.item.answerable) for s in answer_scores]
             summary = summarise_answers(answer_scores)
             if (fit := best_threshold(answer_scores)) is not None:
                 summary["fitted_refuse_below"], summary["fitted_accuracy"] = fit

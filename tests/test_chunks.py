@@ -48,5 +48,6 @@ def test_chunks_carry_heading_path_pages_and_context(seeded):
     c = vetting[0]
     assert c.section == "How well does the force prevent, identify and investigate corruption? › Corruption investigation"
     assert c.page_start and c.page_end and c.page_start <= c.page_end
-    assert c.context.startswith("Cambridgeshire · 2014 · integrity and corruption · How well")
+    assert c.context.startswith("Cambridgeshire · 2014 · Cambridgeshire Constabulary: integrity and corruption "
+                                "inspection 2014 · How well")
     assert c.indexed_text == c.context + "\n" + c.text

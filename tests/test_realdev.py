@@ -52,3 +52,23 @@ def test_national_publications_have_no_subject_force(scored):
     assert len(national) >= 20
     wrong = {f: docs[f].forces for f in national if docs[f].forces}
     assert not wrong, wrong
+
+
+@pytest.mark.slow
+def test_realdev_evaluation_meets_its_floors(tmp_path):
+    """The ask pipeline on 56 real publications: inferred filters never cost evidence (hybrid+filters
+    at least hybrid) and it beats the llama-index starter pipeline; answers and refusals at their floors."""
+    import subprocess
+    import sys
+    out = tmp_path / "realdev.json"
+    res = subprocess.run([sys.executable, "-m", "assistant.cli", "eval", "--corpus", str(REALDEV / "corpus"),
+                          "--dataset", str(REALDEV / "questions.jsonl"), "--metadata", str(REALDEV / "docs.jsonl"),
+                          "--floors", str(ROOT / "eval" / "floors-realdev.json"), "--json", str(out),
+                          "--results", "-", "--modes", "baseline,hybrid,hybrid+filters,extractive",
+                          "--eval-index", str(tmp_path / "idx"), "--index", str(tmp_path / "unused")],
+                         capture_output=True, text=True, cwd=ROOT, timeout=1800)
+    assert res.returncode == 0, res.stderr[-3000:]
+    modes = {m["name"]: m["summary"] for m in json.loads(out.read_text())["modes"]}
+    for metric in ("hit@5", "MRR@10", "nDCG@10"):
+        assert modes["hybrid+filters"][metric] >= modes["hybrid"][metric], metric
+        assert modes["hybrid+filters"][metric] > modes["baseline"][metric], metric
