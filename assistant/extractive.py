@@ -67,9 +67,8 @@ ANSWER_TYPES = [
      r"\bCommissioner", "name", False, "people and bodies"),
 ]
 _ANSWER_TYPES = [(re.compile(q, re.I), re.compile(a), what, req) for q, a, what, req, _ in ANSWER_TYPES]
-TYPE_BONUS = 0.1
-BOILERPLATE_PENALTY = 0.3
-RANK_WEIGHT = 0.4  # fitted on the seeds and realdev together (eval/RESULTS.md, "Sweep")
+TYPE_BONUS = 0.1  # a sentence holding what the question asks for (a figure, a date, a name) comes first
+BOILERPLATE_PENALTY = 0.3  # a sentence many reports print word for word comes last
 
 
 def wants(question: str, required: bool | None = None) -> list[re.Pattern]:
@@ -115,8 +114,9 @@ def candidates(passages: list[Passage], headings: dict[str, set[str]] | None = N
 
 
 def score(cands: list[Candidate], topic: str, question: str, embed, progress: bool = False,
-          boilerplate: set[str] | None = None) -> None:
-    """`boilerplate`: sentence shapes printed in many reports (assistant/boilerplate.py), quoted last."""
+          boilerplate: set[str] | None = None, rank_weight: float = 0.4) -> None:
+    """`boilerplate`: sentence shapes printed in many reports (assistant/boilerplate.py), quoted last;
+    `rank_weight`: how much the passage's retrieval score counts (the `rank_weight` setting)."""
     if not cands:
         return
     wanted, needed = wants(question), wants(question, required=True)
@@ -140,7 +140,7 @@ def score(cands: list[Candidate], topic: str, question: str, embed, progress: bo
         c.typed = all(w.search(c.text) for w in needed)
         # the passage's retrieval rank is evidence too: it weighed exact terms, meaning and the report
         c.score = (c.evidence + (TYPE_BONUS if wanted and all(w.search(c.text) for w in wanted) else 0.0)
-                   + RANK_WEIGHT * max(0.0, c.passage.score) / top)
+                   + rank_weight * max(0.0, c.passage.score) / top)
         if boilerplate and shape(c.text) in boilerplate:
             c.score -= BOILERPLATE_PENALTY
         if progress and CHANGE_RE.search(c.text):

@@ -355,7 +355,7 @@ class Assistant:
                                                           prefer=prefer) if p.chunk_id not in seen]
         cands = extractive.candidates(passages, self._headings(passages))
         extractive.score(cands, q.topic, question, self.index.embedder.embed, progress=timeline,
-                         boilerplate=self.boilerplate())
+                         boilerplate=self.boilerplate(), rank_weight=self.settings.rank_weight)
         tracked = tracked_answer.matching(self, q, question) if tracked_answer.wanted(question, q) else []
         decision = policy.decide(cands, self.settings, not prefer.is_empty(), bool(tracked))
         best = decision.best

@@ -41,8 +41,9 @@ TABLE = [
     Setting("caution_below", 0.70, "answer, but say the evidence is weak, when the best sentence scores below this"),
     Setting("answer_margin", 0.5, "keep sentences scoring within this of the best one (their score includes the passage's rank)"),
     # fitted on eval/datasets/seed.jsonl and ../shared/realdev together (eval/RESULTS.md, "Sweep")
-    Setting("doc_weight", 0.3, "weight of the question's closeness to a passage's document (title and opening) in hybrid search"),
+    Setting("doc_weight", 0.15, "weight of the question's closeness to a passage's document (title and opening) in hybrid search"),
     Setting("prefer_weight", 0.3, "how much hybrid search raises passages that meet what the question implies (force, years, programme)"),
+    Setting("rank_weight", 0.4, "weight of a passage's retrieval score in the score of the sentences quoted from it"),
     Setting("relax_margin", 0.1, "answer only from passages meeting the question's preferences while their best sentence is within this of the best overall"),
     Setting("chroma_host", "", "Chroma server host for shared deployments; empty: the embedded store under the index"),
     Setting("chroma_port", 8000, "Chroma server port"),
@@ -88,6 +89,7 @@ class Settings:
     answer_margin: float
     doc_weight: float
     prefer_weight: float
+    rank_weight: float
     relax_margin: float
     chroma_host: str
     chroma_port: int

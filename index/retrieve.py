@@ -115,6 +115,8 @@ class HybridRetriever:
         if not ids:
             return []
         total = np.array([fused[c] for c in ids])
+        if self.fusion == "rrf":
+            total /= total.max()  # RRF sums are ~1/60: on the weighted scale before the terms below
         if self.doc_weight:
             total += self.doc_weight * self._doc_closeness(query, [by_id[c].doc_id for c in ids])
         if self.prefer_weight and len(searches) > 1 and (cols := self.index.columns()) is not None:
