@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import signal
 import sys
 from pathlib import Path
@@ -331,6 +332,9 @@ def _eval(args) -> int:
     text = runner.to_markdown(result)
     print(text)
     if results and str(results) != "-":
+        old = results.read_text() if results.exists() else ""
+        if (m := re.search(r"<!-- sweep -->.*?<!-- /sweep -->", old, re.S)):
+            text = text.rstrip() + "\n\n" + m.group(0) + "\n"  # scripts/sweep.py's section is kept
         results.write_text(text)
         print(f"hmiqa eval: wrote {results}", file=sys.stderr)
     if args.json_out:
