@@ -49,6 +49,22 @@ def collapse(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def json_lines(path: Path, what: str):
+    """(where, line number, value) for each non-blank line of a JSONL file; a line that is not JSON
+    is a DatasetError naming the file and line."""
+    path = Path(path)
+    if not path.is_file():
+        raise DatasetError(f"{path}: no such {what} file")
+    for n, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not raw.strip():
+            continue
+        where = f"{path}:{n}"
+        try:
+            yield where, n, json.loads(raw)
+        except json.JSONDecodeError as e:
+            raise DatasetError(f"{where}: not valid JSON ({e.msg} at column {e.colno})") from None
+
+
 def _source_text(path: Path) -> str:
     """The text a quote is checked against: the file itself, or what the loader extracts from it."""
     if path.suffix.lower() in (".txt", ".md", ".markdown", ".html", ".htm"):

@@ -9,14 +9,13 @@ question); each label matches at most one finding. Only the kinds labelled are s
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.findings import GRADES, KINDS, Finding
 
-from .dataset import DatasetError, _source_text, collapse
+from .dataset import DatasetError, _source_text, collapse, json_lines
 
 
 @dataclass
@@ -33,17 +32,8 @@ class Label:
 
 def load_labels(path: Path, corpus: Path) -> list[Label]:
     path, corpus = Path(path), Path(corpus)
-    if not path.is_file():
-        raise DatasetError(f"{path}: no such findings file")
     labels, seen, texts = [], set(), {}
-    for n, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not raw.strip():
-            continue
-        where = f"{path}:{n}"
-        try:
-            d = json.loads(raw)
-        except json.JSONDecodeError as e:
-            raise DatasetError(f"{where}: not valid JSON ({e.msg} at column {e.colno})") from None
+    for where, n, d in json_lines(path, "findings"):
         if not isinstance(d, dict) or not all(k in d for k in ("id", "file", "kind")):
             raise DatasetError(f"{where}: expected an object with id, file and kind")
         if d["kind"] not in KINDS or d["kind"] == "response":

@@ -17,12 +17,11 @@ Each field of each document is right, wrong or unknown (we gave no value):
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .dataset import DatasetError
+from .dataset import DatasetError, json_lines
 
 FIELDS = ("forces", "year", "published", "period", "programme", "kind")
 
@@ -60,17 +59,8 @@ class FieldScore:
 def load_labels(path: Path, corpus: Path) -> list[DocLabel]:
     from ingest import forces as force_table
     path, corpus = Path(path), Path(corpus)
-    if not path.is_file():
-        raise DatasetError(f"{path}: no such metadata labels file")
     labels, seen = [], set()
-    for n, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not raw.strip():
-            continue
-        where = f"{path}:{n}"
-        try:
-            d = json.loads(raw)
-        except json.JSONDecodeError as e:
-            raise DatasetError(f"{where}: not valid JSON ({e.msg} at column {e.colno})") from None
+    for where, n, d in json_lines(path, "metadata labels"):
         if not isinstance(d, dict) or not isinstance(d.get("file"), str):
             raise DatasetError(f"{where}: expected an object with at least 'file'")
         if d["file"] in seen:
