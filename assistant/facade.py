@@ -389,7 +389,7 @@ class Assistant:
             chosen = extractive.select_per_report(cands, per_doc=5, margin=0.5,
                                                   floor=max(self.settings.refuse_below, top - 0.5))
         else:
-            chosen = extractive.select(cands, limit=5, per_doc=2,
+            chosen = extractive.select(cands, limit=self.settings.answer_sentences, per_doc=self.settings.per_report,
                                        floor=max(self.settings.refuse_below, top - self.settings.answer_margin))
         body, answer.sentences, answer.citations = extractive.compose(chosen, timeline, self)
         caution = "*Relaxed what the question implied: the best evidence is outside it.*\n\n" if decision.relaxed else ""
