@@ -114,7 +114,7 @@ def score(labels: list[DocLabel], docs: dict[str, object]) -> tuple[dict, dict, 
             missing.append(lab.file)
             continue
 
-        def mark(name: str, verdict: str, got, want) -> None:
+        def mark(name: str, verdict: str, got, want, lab=lab, doc=doc) -> None:
             s = scores[name]
             setattr(s, verdict, getattr(s, verdict) + 1)
             if verdict != "right":

@@ -1,7 +1,7 @@
 """Records returned by search (see DESIGN.md "Records")."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from ingest.records import Chunk
 
