@@ -1,5 +1,5 @@
-"""Sentences the inspectorate prints in every report of a kind ("PEEL is designed to give the
-public information about …", "This is HMIC's third PEEL assessment of <force>"): true of every
+"""Sentences the inspectorate prints in every report of a kind (the paragraph explaining
+what PEEL is, "This is HMIC's <ordinal> PEEL assessment of <force>"): true of every
 force, an answer to nothing. Found from the corpus itself: a sentence shape (force names, numbers
 and ordinals masked) that occurs in several documents is boilerplate, and answers quote it last.
 """

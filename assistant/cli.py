@@ -107,6 +107,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--findings", type=Path, default=None, metavar="FILE",
                    help="hand-labelled findings to score the extraction against (format: eval/findings.py; "
                         "default eval/datasets/findings_seed.jsonl with the seed set; '-' for none)")
+    p.add_argument("--figures-only", action="store_true",
+                   help="leave every question, quote and passage out of the Markdown report (for a set such as "
+                        "../shared/realdev whose text must stay where it is); --json still has them")
     p.add_argument("--metadata", type=Path, default=None, metavar="FILE",
                    help="labelled documents to score the inferred metadata against (format: eval/metadata.py, as "
                         "../shared/realdev/docs.jsonl; default eval/datasets/metadata_seed.jsonl with the seed set; "
@@ -329,7 +332,7 @@ def _eval(args) -> int:
     except (runner.EvalError, DatasetError, SettingsError, HmiqaError) as e:
         print(f"hmiqa eval: {e}", file=sys.stderr)
         return 2
-    text = runner.to_markdown(result)
+    text = runner.to_markdown(result, misses=not args.figures_only)
     print(text)
     if results and str(results) != "-":
         old = results.read_text() if results.exists() else ""

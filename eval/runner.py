@@ -242,6 +242,8 @@ def _fmt(v) -> str:
 
 
 def to_markdown(r: EvalRun, misses: bool = True) -> str:
+    """The report; `misses=False` leaves out every question, quote and passage (figures only), for
+    a dataset whose text must not be copied where the report is kept."""
     retrieval = [m for m in r.modes if m.kind == "retrieval"]
     answers = [m for m in r.modes if m.kind == "answer"]
     cfg = r.config
@@ -282,7 +284,7 @@ def to_markdown(r: EvalRun, misses: bool = True) -> str:
         out += ["", "## Query understanding", "",
                 f"Inferred filters (forces, years) match the dataset on **{_fmt(f['match'])}** of the "
                 f"{f['checked']} questions that name a force or years."]
-        for w in f["mismatches"]:
+        for w in f["mismatches"] if misses else []:
             out.append(f"- {w['id']} “{w['question']}”: expected {w['expected']}, inferred {w['inferred']}")
     if answers:
         out += ["", "## Answers (all questions)", "",

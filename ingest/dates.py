@@ -41,7 +41,7 @@ class DateRule:
 
 PUBLICATION_LINES = [
     DateRule("'Published on' line", rf"^[ \t]*published(?: on)?:?[ \t]+{DMY}", "high",
-             "HMICFRS web reports since 2021, gov.uk ('Published 28 March 2024'), older 'Published:' lines"),
+             "HMICFRS web reports since 2021, gov.uk ('Published 4 June 2025'), older 'Published:' lines"),
     DateRule("'Published' line (ISO)", rf"^[ \t]*published(?: on)?:?[ \t]+{ISO}", "high",
              "feeds and CMS pages printing 'Published: 2022-10-14'"),
     DateRule("'Published' line (numeric)", rf"^[ \t]*published(?: on)?:?[ \t]+{NUMERIC}", "high",
@@ -51,23 +51,23 @@ PUBLICATION_LINES = [
     DateRule("'Last updated' line", rf"^[ \t]*(?:last )?updated:?[ \t]+{NUMERIC}", "high",
              "HMIC/HMICFRS PEEL pages 2014–2019 (the pillar's publication stamp)"),
     DateRule("'Updated' line", rf"^[ \t]*(?:last )?updated:?[ \t]+{DMY}", "medium",
-             "gov.uk pages ('Updated 10 July 2020'): the latest edition's date"),
+             "gov.uk pages ('Updated 3 August 2021'): the latest edition's date"),
     DateRule("feed 'date' line", rf"^[ \t]*date:?[ \t]+{ISO}", "high",
              "news feeds and aggregators (' date 2026-02-27 HMICFRS …')"),
 ]
 
 STATED_DATES = [
     DateRule("title-page date", rf"^[ \t]*{MY}[ \t]*$", "high",
-             "PDF reports' title pages ('April 2019', 'March 2015', 'December 2012')", scope=1500),
+             "PDF reports' title pages ('September 2019', 'December 2012')", scope=1500),
     DateRule("letter 'Sent on' date", rf"^[ \t]*sent on:?\s+{DMY}", "medium",
              "HMICFRS letters to forces and PCCs"),
     DateRule("date line of a letter or foreword", rf"^[ \t]*{DMY}[ \t]*$", "medium",
              "letters and signed forewords (State of Policing 2012/13, Home Office responses)", scope=3000),
     DateRule("press-release number", r"^[ \t]*#\d{1,3}/(?P<year>(?:19|20)\d{2})\b", "medium",
-             "HMIC press releases 2010–2014 ('#015/2011')"),
+             "HMIC press releases 2010–2014 ('#021/2013')"),
     DateRule("copyright line", r"(?:©\s*(?:crown copyright\s*)?(?:HMIC(?:FRS)?\s*)?|crown copyright\s+)"
              r"(?P<year>(?:19|20)\d{2})\b", "medium",
-             "HMIC/HMICFRS PDF reports ('© HMICFRS 2019', 'Crown copyright 2018'); site footers are furniture"),
+             "HMIC/HMICFRS PDF reports ('© HMICFRS 2021', 'Crown copyright 2016'); site footers are furniture"),
 ]
 
 
@@ -90,9 +90,9 @@ PERIODS = [
     PeriodRule("PEEL cycle (named in full)", rf"\bPEEL[: \t]+[^.\n]{{0,70}}?\s{_YEAR}\s*[/–-]\s*{_Y2}\b", "peel",
                "PEEL 2018/19 pages: 'PEEL: Police effectiveness, efficiency and legitimacy 2018/19'"),
     PeriodRule("cycle of a report", rf"\b(?:HMICFRS|HMIC|PEEL)[’']?s?\s+{_YEAR}\s*/\s*{_Y2}\s+(?:report|inspection|assessment)",
-               "peel", "PCC news announcing a report ('HMICFRS 2021/22 report published')"),
+               "peel", "PCC news announcing a report ('HMICFRS <cycle> report published')"),
     PeriodRule("PEEL cycle (year first)", rf"\b{_YEAR}\s*[/–-]\s*{_Y2}\s+(?:PEEL|police effectiveness)", "peel",
-               "letters and news: 'our 2021–22 police effectiveness, efficiency and legitimacy (PEEL) inspection'"),
+               "letters and news: 'our <cycle> police effectiveness, efficiency and legitimacy (PEEL) inspection'"),
     PeriodRule("PEEL framework", rf"PEEL Assessment Framework\s+{_YEAR}\s*[/–-]\s*{_Y2}", "peel",
                "PEEL 2021/22 and later reports"),
     PeriodRule("annual assessment", rf"Annual Assessment of Policing in (?:England and Wales )?{_YEAR}"
@@ -106,9 +106,9 @@ PERIODS = [
     PeriodRule("data period", rf"12 months to {_MON}\s+{_YEAR}", "months-to",
                "integrity and corruption reports 2014 ('the 12 months to March 2014')"),
     PeriodRule("inspection dates", rf"\b(?P<d1>\d{{1,2}})\s*[–-]\s*{_DAY}\s+{_MON}\s+{_YEAR}", "dates",
-               "joint custody inspections ('2–13 October 2017', '10–21 May 2021')"),
+               "joint custody inspections ('4–15 March 2019')"),
     PeriodRule("months covered", rf"\bfrom (?P<m1>[A-Z][a-z]+) (?:\d{{4}} )?to {_MON}\s+{_YEAR}", "dates",
-               "thematic reports ('what happened from March to November 2020')"),
+               "thematic reports ('from April to October 2021')"),
 ]
 
 # Pages of the PEEL programme 2014–2019 count their cycle ("HMIC's third PEEL assessment").

@@ -55,7 +55,7 @@ FURNITURE: list[Furniture] = [
               "page tools on HMICFRS web reports and gov.uk"),
     Furniture(r"read more about .{1,60}", "PEEL force pages (2014–2019): link to the force's other pages"),
     Furniture(r"contact (?-i:(?!Management|Centre|Center|Handling|Us\b)(?:[A-Z][\w’'.-]+ ){1,3}[A-Z][\w’'-]+)",
-              "PEEL force pages: link to the inspector ('Contact Wendy Williams')"),
+              "PEEL force pages: link to the inspector ('Contact <name>')"),
     Furniture(r"get the report(?: ?:.*)?", "HMICFRS news releases: link to the report"),
     Furniture(r"os hoffech chi ddarllen hwn.*|(?:read|view) (?:this|the report) in welsh.*|cymraeg|english",
               "Welsh-language switches on Welsh forces' pages"),

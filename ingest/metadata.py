@@ -36,10 +36,10 @@ NOT_TITLE = re.compile(
 # A force is a publication's subject when the title names it, or a phrase like these does.
 SUBJECT_PHRASES = [
     (r"(?:inspection|assessment|review|report|inspection visit)s? (?:of|on|into)\s+(?:the\s+)?(?:[\w’'-]+\s+){0,8}?"
-     r"(?:in|of)?\s*(?:the\s+)?{force}", "PEEL and thematic reports on one force ('An inspection of the Metropolitan Police')"),
+     r"(?:in|of)?\s*(?:the\s+)?{force}", "PEEL and thematic reports on one force ('An inspection of <force>')"),
     (r"{force}(?:’s|'s)? (?:is|was) (?:judged|good|outstanding|adequate|inadequate|requires)",
-     "PEEL pages and news ('Norfolk Constabulary is judged to be good')"),
-    (r"how good {force} is", "PEEL 2021/22 and later ('how good Norfolk Constabulary is')"),
+     "PEEL pages and news ('<force> is judged to be good')"),
+    (r"how good {force} is", "PEEL 2021/22 and later ('how good <force> is')"),
     (r"custody suites in\s+{force}", "joint custody inspection reports"),
     (r"integrity arrangements in\s+{force}", "integrity inspections (2023–)"),
 ]
@@ -79,7 +79,7 @@ def _blocks(text: str, limit: int = 1500) -> list[str]:
 
 def _top_lines(text: str) -> str:
     """The first few short blocks: where a page prints its title, force and cycle ('Norfolk PEEL 2014').
-    Picture credits ('Cover image © West Midlands Police') are not the subject."""
+    Picture credits ('Cover image © <force>') are not the subject."""
     lines = (re.sub(r"(?:cover image |photo(?:graph)? )?©[^\n]{0,60}", "", b) for b in _blocks(text)[:6])
     return "\n".join(b for b in lines if len(b.split()) <= 20)
 
