@@ -341,11 +341,12 @@ class Assistant:
         t1 = time.perf_counter()
         if not passages and not applied.is_empty():
             return self._timed(self._emptied(answer, q, applied, query, k), t0, t1)
-        absent = [f for f in prefer.forces if f not in self.index.catalog.distinct_forces()]
+        covered = set(self.index.catalog.distinct_forces()) if prefer.forces else set()
+        absent = [f for f in prefer.forces if f not in covered]
         if absent and passages:  # a force no indexed report is about: say so, label what is shown
             return self._timed(self._emptied(answer, q, replace(applied, forces=absent), query, k,
                                              preferred=prefer), t0, t1)
-        if (left_out := applied.left_out(self.index.catalog.documents())) and applied.has_years:
+        if applied.has_years and (left_out := applied.left_out(self.index.columns())):
             answer.notices.append(f"{left_out} report(s) with no known year were left out by the year filter")
         if timeline and q.topic and q.sources.get("topic") != "conversation":
             # a timeline wants every report on the subject: the subject alone finds the ones the
@@ -378,8 +379,7 @@ class Assistant:
             return self._timed(answer, t0, t1)
         cands = decision.pool
         if decision.relaxed:
-            wanted = "; ".join(Filters(forces=prefer.forces, year_from=prefer.year_from, year_to=prefer.year_to,
-                                       programmes=prefer.programmes).describe())
+            wanted = "; ".join(prefer.as_filters().describe())
             answer.notices.append(f"relaxed {wanted}: the reports that match it answer less well than others, "
                                   "so the answer also quotes reports outside it")
         if q.intent == "recommend":
@@ -466,8 +466,7 @@ class Assistant:
         """What restricted the answer (set by the caller) and what it preferred (implied by the
         question or the conversation), each with where it came from."""
         hard, prefer = cls.split_filters(q, None)
-        preferred = Filters(forces=prefer.forces, year_from=prefer.year_from, year_to=prefer.year_to,
-                            programmes=prefer.programmes)
+        preferred = prefer.as_filters()
         lines = []
         if parts := hard.describe(q.sources):
             lines.append("*Filters: " + "; ".join(parts) + ".*")

@@ -99,11 +99,11 @@ class Filters:
             ok &= np.isin(cols.doc_id, list(self.doc_ids))
         return ok
 
-    def left_out(self, docs) -> int:
+    def left_out(self, cols: "Columns | None") -> int:
         """Documents a year filter leaves out only because their year is unknown."""
-        if not self.has_years or self.keep_unknown:
+        if not self.has_years or self.keep_unknown or cols is None:
             return 0
-        return sum(1 for d in docs if d.year is None)
+        return len(set(cols.doc_id[cols.year == UNKNOWN_YEAR]))
 
     def describe(self, sources: dict[str, str] | None = None) -> list[str]:
         """Each restriction in words, with where it came from when `sources` says."""
@@ -141,6 +141,11 @@ class Preferences:
 
     def is_empty(self) -> bool:
         return not (self.forces or self.year_from is not None or self.year_to is not None or self.programmes)
+
+    def as_filters(self) -> Filters:
+        """The same restrictions as a Filters, to describe them or search with them."""
+        return Filters(forces=list(self.forces), year_from=self.year_from, year_to=self.year_to,
+                       programmes=list(self.programmes))
 
     def pull_in(self, hard: Filters | None) -> Filters:
         """The hard filters narrowed to what is preferred, keeping unknown years: a second search that

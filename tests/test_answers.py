@@ -122,3 +122,23 @@ def test_chat_carries_the_conversation(seeded_index):
     assert out.returncode == 0, out.stderr
     second = out.stdout.split("you>")[2]
     assert "force Hampshire (question)" in second and "Hampshire Constabulary" in second
+
+
+def test_inferred_years_keep_an_undated_report_and_set_years_count_it(fresh, tmp_path):
+    """A year read from the question is a preference: the report whose year is unknown still answers.
+    A year the caller sets is a filter: that report is left out, and the answer says so."""
+    undated = tmp_path / "undated.txt"
+    undated.write_text("Kent Police: a review of its gifts register\n\nSummary\n\nThe gifts register of Kent Police "
+                       "is checked by the professional standards department every quarter, and refused gifts are "
+                       "recorded as well as accepted ones.\n")
+    dated = tmp_path / "dated.txt"
+    dated.write_text("Essex Police: custody\n\nPublished on: 3 March 2016\n\nSummary\n\nThe custody suites of Essex "
+                     "Police were clean and well run, and detainees were seen by a nurse within the hour.\n")
+    assert fresh.ingest([undated, dated]).ok
+    assert {d.title: d.year for d in fresh.documents()}["Kent Police: a review of its gifts register"] is None
+    answer = fresh.ask("How often is the Kent gifts register checked in 2016?")
+    assert not answer.refused and any("every quarter" in c.quote for c in answer.citations)
+    assert "Preferred, not required" in answer.answer
+    hard = fresh.ask("How often is the Kent gifts register checked?", filters=fresh.filters(year_from=2016))
+    assert not any("every quarter" in c.quote for c in hard.citations)
+    assert "1 report(s) with no known year were left out by the year filter" in hard.notices
