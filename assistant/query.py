@@ -63,32 +63,78 @@ def _unknown_places(text: str) -> list[str]:
     return out
 
 
+MONTH = (r"(?:january|february|march|april|may|june|july|august|september|october|november|december|"
+         r"spring|summer|autumn|winter|early|late|mid-?)")
+_AT = rf"(?:(?:the |{MONTH} )?)"  # "between October 2022 and …", "between the 2015 and 2016 …"
+_CYCLE = r"((?:19|20)\d\d)(?:/(\d\d))?"
+
+
+def _end(m: re.Match, first: int = 1) -> int:
+    """The last year of a year or a period ("2021/22" ends in 2022)."""
+    y = int(m.group(first))
+    return y // 100 * 100 + int(m.group(first + 1)) if m.group(first + 1) else y
+
+
+# How questions name years, as rows: (pattern, years the reports asked about were published, class of
+# phrasing). A range or an open bound answers alone; the point phrases below them are gathered from
+# the whole question and joined ("Lancashire (PEEL 2016) and Dyfed-Powys (PEEL 2017)" → 2016–2018).
+# Years are publication years: what is said of a year or a cycle is reported that year or the next
+# (fieldwork in 2013, report in 2014; PEEL 2021/22 reports in 2022 and 2023), so the range runs on.
+RANGES = [
+    (rf"\b(?:between|from) (?:peel )?{_AT}{_CYCLE} (?:and|to|until|till|-|–) (?:peel )?{_AT}{_CYCLE}(?P<cycle> peel| cycle)?",
+     lambda m, n: (int(m.group(1)), _end(m, 3) + (1 if m.group(4) or m.group("cycle") or "peel" in m.group(0).lower()
+                                                   else 0)),
+     "between two years (exactly those), or two cycles (PEEL 2017 to PEEL 2021/22: reported up to the year after)"),
+    (rf"\b(?:since|from) (?:[\w'’]+ ){{0,2}}?{_AT}{YEAR}\b(?!/)", lambda m, n: (int(m.group(1)), None),
+     "since a year, or since a report of that year"),
+    (rf"\bafter {_AT}{YEAR}", lambda m, n: (int(m.group(1)) + 1, None), "after a year"),
+    (rf"\bbefore {_AT}{YEAR}", lambda m, n: (None, int(m.group(1)) - 1), "before a year"),
+    (rf"\b(?:by|until|up to) {_AT}{YEAR}", lambda m, n: (None, int(m.group(1))), "up to a year"),
+    (r"\b(?:last|past) (\d+|two|three|four|five|six|seven|eight|nine|ten) years",
+     lambda m, n: (n - _count(m.group(1)) + 1, None) if n else None, "the last N years"),
+    (r"\b(?:latest|most recent|newest|last) (?:inspection|report|position|findings?)\b",
+     lambda m, n: (n, None) if n else None, "the latest inspection"),
+]
+POINTS = [
+    (rf"\bpublished (?:in|on) {_AT}(?:\d{{1,2}} )?{YEAR}", lambda m: (int(m.group(1)), int(m.group(1))),
+     "a publication date: that year"),
+    (rf"\bpeel {_CYCLE}\b", lambda m: (_end(m), _end(m) + 1), "a PEEL cycle (PEEL 2015, PEEL 2021/22): reported "
+     "that year or the next"),
+    (rf"\b{_CYCLE} (?:peel|inspection year|cycle|financial year)\b", lambda m: (_end(m), _end(m) + 1),
+     "a period (the 2012/13 inspection year): reported that year or the next"),
+    (rf"\b(?:in|during) {_AT}{_CYCLE}", lambda m: (int(m.group(1)), _end(m) + 1),
+     "what happened in a year: reported that year or the next"),
+    (rf"\b{_CYCLE} (?:[\w-]+ ){{0,3}}?(?:report|thematic|publication|response|review|spotlight)\b",
+     lambda m: (int(m.group(1)), int(m.group(1))) if not m.group(2) else (_end(m), _end(m) + 1),
+     "a report named by its year (the 2019 thematic: that year) or cycle (the 2021/22 report: reported after)"),
+    (rf"\b{_AT}{_CYCLE} (?:[\w-]+ ){{0,3}}?(?:inspections?|assessments?|visits?|fieldwork)\b",
+     lambda m: (int(m.group(1)), _end(m) + 1), "an inspection named by its year: reported that year or the next"),
+]
+_RANGES = [(re.compile(p, re.I), f) for p, f, _ in RANGES]
+_POINTS = [(re.compile(p, re.I), f) for p, f, _ in POINTS]
+_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+
+
+def _count(word: str) -> int:
+    return int(word) if word.isdigit() else _WORDS[word.lower()]
+
+
 def _years(text: str, newest: int | None) -> tuple[int | None, int | None, str]:
-    t = text.lower()
-    if m := re.search(rf"between {YEAR} and {YEAR}", t) or re.search(rf"from {YEAR} (?:to|until|till|-|–) {YEAR}", t):
-        a, b = sorted(map(int, m.groups()))
-        return a, b, m.group(0)
-    if m := re.search(rf"\b(?:since|from) {YEAR}", t):
-        return int(m.group(1)), None, m.group(0)
-    if m := re.search(rf"\bafter {YEAR}", t):
-        return int(m.group(1)) + 1, None, m.group(0)
-    if m := re.search(rf"\bbefore {YEAR}", t):
-        return None, int(m.group(1)) - 1, m.group(0)
-    if m := re.search(rf"\b(?:by|until|up to) {YEAR}", t):
-        return None, int(m.group(1)), m.group(0)
-    if m := re.search(rf"\b(?:in|during) {YEAR}(?:/(\d\d))?", t):
-        # what happened in a year is reported that year or the next (fieldwork in 2013, report in
-        # 2014; PEEL 2018/19 published in 2020), so the report years run one past the period
-        y = int(m.group(1))
-        last = (y // 100 * 100 + int(m.group(2))) if m.group(2) else y
-        return y, last + 1, m.group(0)
-    words = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
-    if newest and (m := re.search(r"\b(?:last|past) (\d+|" + "|".join(words) + r") years", t)):
-        n = int(m.group(1)) if m.group(1).isdigit() else words[m.group(1)]
-        return newest - n + 1, None, m.group(0)
-    if newest and re.search(r"\b(latest|most recent|newest|last) (inspection|report|position|findings?)\b", t):
-        return newest, None, "the latest inspection"
-    return None, None, ""
+    """(from, to, the phrase that said so): the publication years the question asks about."""
+    for rx, years in _RANGES:
+        if (m := rx.search(text)) and (got := years(m, newest)):
+            return got[0], got[1], " ".join(m.group(0).split())
+    spans: list[tuple[int, int]] = []
+    lo, hi, phrases = None, None, []
+    for rx, years in _POINTS:
+        for m in rx.finditer(text):
+            if any(s < m.end() and m.start() < e for s, e in spans):
+                continue  # a year an earlier row already read
+            spans.append(m.span())
+            a, b = years(m)
+            lo, hi = min(a, lo or a), max(b, hi or b)
+            phrases.append(" ".join(m.group(0).split()))
+    return lo, hi, "; ".join(phrases)
 
 
 def _programmes(text: str, known: list[str]) -> list[str]:

@@ -116,11 +116,25 @@ class FilterCheck:
     forces: list[str]
     year_from: int | None
     year_to: int | None
-    ok: bool = field(init=False)
+    ok: bool = field(init=False)  # the forces and the years exactly as labelled
+    covers: bool = field(init=False)  # the forces as labelled and years that include the labelled ones
 
     def __post_init__(self):
-        self.ok = (sorted(self.forces) == sorted(self.item.forces)
-                   and (self.year_from, self.year_to) == (self.item.year_from, self.item.year_to))
+        # a dataset that labels no force for a question leaves forces unscored (realdev labels years only)
+        forces_ok = not self.item.forces or sorted(self.forces) == sorted(self.item.forces)
+        self.ok = forces_ok and (self.year_from, self.year_to) == (self.item.year_from, self.item.year_to)
+        self.covers = forces_ok and _within((self.item.year_from, self.item.year_to), (self.year_from, self.year_to))
+
+
+def _within(inner: tuple[int | None, int | None], outer: tuple[int | None, int | None]) -> bool:
+    """Whether the years `inner` lie inside `outer` (None: open); a label with no years is inside
+    only an inference with none (a year read into a question that names none narrows it wrongly)."""
+    if inner == (None, None):
+        return outer == (None, None)
+    if outer == (None, None):
+        return False  # the question names years and none were understood
+    (a, b), (lo, hi) = inner, outer
+    return (lo is None or (a is not None and a >= lo)) and (hi is None or (b is not None and b <= hi))
 
 
 def by_kind(items_scores: list, summarise) -> dict[str, dict]:

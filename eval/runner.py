@@ -211,8 +211,9 @@ def _filter_summary(checks: list[FilterCheck]) -> dict:
               "expected": {"forces": c.item.forces, "year_from": c.item.year_from, "year_to": c.item.year_to},
               "inferred": {"forces": c.forces, "year_from": c.year_from, "year_to": c.year_to}}
              for c in checks if not c.ok]
-    return {"checked": len(checks), "match": (len(checks) - len(wrong)) / len(checks) if checks else None,
-            "mismatches": wrong}
+    n = len(checks)
+    return {"checked": n, "match": (n - len(wrong)) / n if n else None,
+            "covers": sum(c.covers for c in checks) / n if n else None, "mismatches": wrong}
 
 
 def _retrieval_misses(scores: list[RetrievalScore]) -> list[dict]:
@@ -282,8 +283,11 @@ def to_markdown(r: EvalRun, misses: bool = True) -> str:
     if r.filters:
         f = r.filters
         out += ["", "## Query understanding", "",
-                f"Inferred filters (forces, years) match the dataset on **{_fmt(f['match'])}** of the "
-                f"{f['checked']} questions that name a force or years."]
+                f"Of the {f['checked']} questions the dataset labels with a force or years, the forces and years "
+                f"understood from the question match the labels exactly on **{_fmt(f['match'])}**, and cover them "
+                f"(the labelled forces, and a range of publication years holding the labelled ones) on "
+                f"**{_fmt(f.get('covers'))}**. Forces are scored where the dataset names them. Understood years are "
+                "preferences, never filters: they raise the reports that meet them."]
         for w in f["mismatches"] if misses else []:
             out.append(f"- {w['id']} “{w['question']}”: expected {w['expected']}, inferred {w['inferred']}")
     if answers:
