@@ -44,8 +44,8 @@ def stems(text: str) -> set[str]:
 
 # What a question asks for, and the sentences that can carry it: a row per kind of question.
 # a figure: digits that are not a year (a date is not a count), or a number written in words
-NUMBER_WORDS = (r"(?<![\d/.-])(?!(?:19|20)\d\d\b)\d[\d,.]*(?!\.\s)|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
-                r"hundred|thousand|million|half|third|quarter|per ?cent)\b")
+NUMBER_WORDS = (r"(?<![\d/.-])(?!(?:19|20)\d\d\b)\d[\d,.]*(?!\.\s)|(?i:\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+                r"hundred|thousand|million|half|third|quarter|per ?cent)\b)")  # "Twelve officers…" opens a sentence
 ANSWER_TYPES = [
     # (question cue, what an answering sentence holds, what it is called, required: without one the
     #  reports do not answer; otherwise only a bonus, note)
@@ -69,6 +69,42 @@ ANSWER_TYPES = [
 _ANSWER_TYPES = [(re.compile(q, re.I), re.compile(a), what, req) for q, a, what, req, _ in ANSWER_TYPES]
 TYPE_BONUS = 0.1  # a sentence holding what the question asks for (a figure, a date, a name) comes first
 BOILERPLATE_PENALTY = 0.3  # a sentence many reports print word for word comes last
+
+
+# Sentences about the publication itself rather than what it found: what the report is, what the
+# inspection looked at and how. They echo a question's words ("inspection", "assessment", the force,
+# the subject) and outrank the finding that answers it, unless the question asks about the
+# inspection itself (its scope, period, method, authors). A row per way reports frame themselves.
+FRAMING = [
+    (r"^this (?:is|was) (?:the|our|a|an|hmic\w*['’]s) (?:first |second |third |fourth |fifth |\w+ )?"
+     r"(?:\w+ ){0,3}?(?:report|inspection|assessment|review|publication)s?\b", "the report introducing itself"),
+    (r"^(?:this|the|our) (?:\w+ ){0,2}?(?:report|inspection|assessment|review|document)s? (?:describes?|sets? out|"
+     r"considers?|examines?|examined|looks? at|looked at|assess(?:es|ed)?|covers?|covered|is|was|will|focus(?:es|ed)?|"
+     r"forms?|contains?|presents?|summarises?|provides?|draws?|builds?)\b", "what the report or inspection does"),
+    (r"^(?:in|as part of|for) (?:making |preparing |carrying out )?(?:this|the|our|these) (?:\w+ ){0,2}?"
+     r"(?:report|inspection|assessment|review|work)s?\b", "how the assessment was made"),
+    (r"^(?:in (?:\w+ )?(?:19|20)\d\d,? )?(?:hmic\w*|we|the inspectorate|inspectors?) (?:has |have |had )?(?:also |then |first )?(?:examined|assessed|"
+     r"inspected|reviewed|began|begun|published|announced|continued to inspect|carried out|conducted|interviewed|"
+     r"visited|spoke|surveyed|last published|commissioned|decided|set out to)\b", "what the inspectorate did"),
+    (r"^(?:since|before|after) (?:this|that|the|our) (?:\w+ ){0,2}?(?:report|inspection|assessment)s?\b",
+     "what happened around the publication"),
+    (r"^it (?:is|isn['’]t|is not) (?:possible|not possible|important) to (?:make |draw )?(?:direct )?compar",
+     "a caveat on comparisons"),
+]
+_FRAMING = [re.compile(p, re.I) for p, _ in FRAMING]
+# a question about the inspection itself: a framing sentence may be its answer
+ABOUT_THE_INSPECTION = re.compile(
+    r"\b(?:scope|period|cover(?:ed|s)?|method\w*|approach|examin\w*|look(?:ed)? at|focus\w*|themes?|"
+    r"carried out|conducted|commissioned|inspected|visited|surveyed|interviewed|who (?:signed|wrote|led)|signed|"
+    r"which (?:bodies|inspectorates?|forces were (?:visited|inspected))|how many [\w ]{0,30}(?:did|were) "
+    r"(?:inspectors|hmic\w*|we) (?:examine|review|read|visit|inspect)|when (?:was|were|did))\b", re.I)
+FRAMING_PENALTY = 0.4
+
+
+def framing(text: str) -> bool:
+    """A sentence about the publication or the inspection itself, not about what it found."""
+    t = text.strip()
+    return any(rx.search(t) for rx in _FRAMING)
 
 
 def wants(question: str, required: bool | None = None) -> list[re.Pattern]:
@@ -128,6 +164,7 @@ def score(cands: list[Candidate], topic: str, question: str, embed, progress: bo
     q = q / np.linalg.norm(q)
     rest = vectors[2:]
     topic_stems = stems(topic) or stems(question)
+    about_inspection = bool(ABOUT_THE_INSPECTION.search(question))
     previous: Candidate | None = None
     for c, v in zip(cands, rest, strict=True):
         overlap = len(topic_stems & stems(c.text)) / max(1, len(topic_stems))
@@ -143,6 +180,8 @@ def score(cands: list[Candidate], topic: str, question: str, embed, progress: bo
                    + rank_weight * max(0.0, c.passage.score) / top)
         if boilerplate and shape(c.text) in boilerplate:
             c.score -= BOILERPLATE_PENALTY
+        if not about_inspection and framing(c.text):
+            c.score -= FRAMING_PENALTY
         if progress and CHANGE_RE.search(c.text):
             c.score += 0.2  # a progress question wants what changed and where things stand
             if FIGURES_RE.search(c.text):

@@ -368,7 +368,7 @@ class Assistant:
             return self._timed(answer, t0, t1)
         if decision.action == policy.REFUSE:
             answer.refused = True
-            near = max((c.evidence for c in cands), default=0.0)
+            near = policy.evidence([replace(c, typed=True) for c in cands], self.settings.dense_weight)
             lacking = extractive.lacking(question)
             if lacking and near >= self.settings.refuse_below:
                 answer.answer = (self._filter_line(q) + f"The indexed reports discuss this but give no {lacking} "
@@ -387,10 +387,10 @@ class Assistant:
         top = max((c.score for c in cands), default=0.0)
         if timeline:
             chosen = extractive.select_per_report(cands, per_doc=5, margin=0.5,
-                                                  floor=max(self.settings.refuse_below, top - 0.5))
+                                                  floor=max(self.settings.quote_floor, top - 0.5))
         else:
             chosen = extractive.select(cands, limit=self.settings.answer_sentences, per_doc=self.settings.per_report,
-                                       floor=max(self.settings.refuse_below, top - self.settings.answer_margin))
+                                       floor=max(self.settings.quote_floor, top - self.settings.answer_margin))
         body, answer.sentences, answer.citations = extractive.compose(chosen, timeline, self)
         caution = "*Relaxed what the question implied: the best evidence is outside it.*\n\n" if decision.relaxed else ""
         if decision.action == policy.CAUTION:
@@ -453,7 +453,7 @@ class Assistant:
         passages = self.search(query, k=k, filters=relaxed, prefer=rest)
         cands = extractive.candidates(passages, self._headings(passages))
         extractive.score(cands, q.topic, q.question, self.index.embedder.embed)
-        chosen = extractive.select(cands, limit=3, per_doc=1, floor=self.settings.refuse_below)
+        chosen = extractive.select(cands, limit=3, per_doc=1, floor=self.settings.quote_floor)
         body, answer.sentences, answer.citations = extractive.compose(chosen, False, self)
         answer.answer = (self._filter_line(q) + f"The indexed reports have nothing for {culprit} {wanted} "
                          f"(they cover {covered[culprit]}).\n\n"

@@ -34,20 +34,31 @@ def force_consistent(c: Candidate) -> bool:
     return c.passage.scores.get("force_consistent", 1.0) >= 1.0
 
 
+def evidence(cands: list[Candidate], dense_weight: float) -> float:
+    """How well the retrieved text answers the question: the best sentence holding what is asked for
+    (a figure for "how many", a date for "when"; a report that discusses the subject without the
+    figure does not answer "how many"), plus `dense_weight` times the best passage's cosine with the
+    question. The sentence score rewards shared words, which paraphrased questions lack; the
+    passage's meaning match does not, and on both sets the sum separates answerable questions from
+    unanswerable ones at the same threshold where the sentence score alone does not
+    (eval/RESULTS.md, "Refusal threshold")."""
+    best = max((c.evidence for c in cands if c.typed), default=None)
+    if best is None:
+        return 0.0
+    return best + dense_weight * max(c.passage.scores.get("dense", 0.0) for c in cands)
+
+
 def decide(cands: list[Candidate], settings, has_preferences: bool, tracked: bool) -> Decision:
-    # the evidence score: how well the best sentence holding what is asked for (a figure for "how
-    # many", a date for "when") matches the question; a report that discusses the subject without
-    # the figure does not answer "how many"
     if has_preferences:
         cands = [c for c in cands if force_consistent(c)]
-    best = max((c.evidence for c in cands if c.typed), default=0.0)
+    best = evidence(cands, settings.dense_weight)
     if best < settings.refuse_below:
         return Decision(TRACKER if tracked else REFUSE, best)
     action = CAUTION if best < settings.caution_below else ANSWER
     if not has_preferences:
         return Decision(action, best, cands)
     kept = [c for c in cands if consistent(c)]
-    best_kept = max((c.evidence for c in kept if c.typed), default=0.0)
+    best_kept = evidence(kept, settings.dense_weight)
     # the preferences narrow the answer only while what meets them is nearly as strong as the best
     if kept and best_kept >= max(settings.refuse_below, best - settings.relax_margin):
         return Decision(action, best, kept, kept_preferences=True)

@@ -64,21 +64,25 @@ def main() -> int:
             out.append(f"| {setting} | {v} | " + " | ".join(cells) + " |")
             print(out[-1], file=sys.stderr)
     out += ["", "### Refusal threshold, fitted on one set and held out on the other", "",
-            "The evidence score of each answer (the best sentence holding what the question asks for) is "
-            "recorded for every question; the threshold with the best balanced accuracy on one set is applied "
-            "to the other.", "",
-            "| fitted on | threshold | held out on | refusal recall there | answerable answered there |",
-            "|---|---:|---|---:|---:|"]
-    evidence = {s: _run(s, ["extractive"], args.work, refuse_below=0.0, caution_below=0.0).evidence for s in sets}
-    for fit in sets:
-        threshold, acc = fit_threshold(evidence[fit])
-        for held in sets:
-            if held == fit:
-                continue
-            un = [e for e, ok in evidence[held] if not ok]
-            an = [e for e, ok in evidence[held] if ok]
-            out.append(f"| {fit} (balanced accuracy {acc:.3f}) | {threshold:.2f} | {held} | "
-                       f"{sum(e < threshold for e in un) / len(un):.3f} | {sum(e >= threshold for e in an) / len(an):.3f} |")
+            "The evidence score of each answer is recorded for every question (assistant/policy.evidence: the best "
+            "sentence holding what the question asks for, plus `dense_weight` times the best passage's cosine with "
+            "the question); the threshold with the best balanced accuracy on one set is applied to the other. "
+            "`dense_weight` 0 is the sentence score alone.", "",
+            "| dense_weight | fitted on | threshold | held out on | refusal recall there | answerable answered there |",
+            "|---:|---|---:|---|---:|---:|"]
+    for weight in (0.0, 0.5):
+        evidence = {s: _run(s, ["extractive"], args.work, refuse_below=0.0, caution_below=0.0,
+                            dense_weight=weight).evidence for s in sets}
+        for fit in sets:
+            threshold, acc = fit_threshold(evidence[fit])
+            for held in sets:
+                if held == fit:
+                    continue
+                un = [e for e, ok in evidence[held] if not ok]
+                an = [e for e, ok in evidence[held] if ok]
+                out.append(f"| {weight} | {fit} (balanced accuracy {acc:.3f}) | {threshold:.2f} | {held} | "
+                           f"{sum(e < threshold for e in un) / len(un):.3f} | "
+                           f"{sum(e >= threshold for e in an) / len(an):.3f} |")
     text = "\n".join(out) + "\n"
     print(text)
     if args.out:
