@@ -90,10 +90,12 @@ def _parser() -> argparse.ArgumentParser:
     _index_arg(p)
 
     p = sub.add_parser("eval", help="score retrieval and answer modes on a dataset of questions with evidence")
-    p.add_argument("--dataset", type=Path, default=Path("eval/datasets/seed.jsonl"), metavar="FILE",
-                   help="JSONL questions with relevant quotes (format: eval/README.md; default the seed set)")
+    p.add_argument("--dataset", type=Path, default=None, metavar="FILE",
+                   help="JSONL questions with relevant quotes (format: eval/README.md; default the seed set "
+                        "shipped with hmiqa)")
     p.add_argument("--corpus", type=Path, default=None, metavar="DIR",
-                   help="report files the dataset's quotes come from (default: the shipped data/reports)")
+                   help="report files the dataset's quotes come from (default: the seed reports, data/reports "
+                        "in a checkout, shipped inside the package otherwise)")
     p.add_argument("--modes", default=None, metavar="M,M",
                    help="comma-separated: baseline, bm25, dense, hybrid, hybrid+filters, extractive, llm "
                         "(default: all but llm, plus llm when an LLM is configured)")
@@ -312,21 +314,26 @@ def _eval(args) -> int:
     from eval import runner
     from eval.dataset import DatasetError
 
-    root = Path(__file__).resolve().parent.parent
-    corpus = args.corpus or root / "data" / "reports"
-    seed = args.corpus is None and args.dataset.resolve() == (root / "eval" / "datasets" / "seed.jsonl")
-    results = args.results if args.results is not None else (root / "eval" / "RESULTS.md" if seed else None)
+    shipped = Path(runner.__file__).resolve().parent  # eval/: its datasets ship with the package
+    checkout = shipped.parent / "pyproject.toml"  # a source checkout, not an installed package
+    seed_set = shipped / "datasets" / "seed.jsonl"
+    dataset = args.dataset or seed_set
+    corpus = args.corpus or (shipped.parent / "data" / "reports" if checkout.exists() else shipped / "seed_reports")
+    seed = args.corpus is None and dataset.resolve() == seed_set
+    # the seed run rewrites eval/RESULTS.md in a checkout; an installed package is not written into
+    results = args.results if args.results is not None else (
+        shipped / "RESULTS.md" if seed and checkout.exists() else None)
     try:
         settings = Settings.load(index=args.index)
         modes = runner.parse_modes(args.modes, settings.llm_provider != "none")
         floors = runner.load_floors(args.floors) if args.floors else None
-        labelled = args.findings or (root / "eval" / "datasets" / "findings_seed.jsonl" if seed else None)
+        labelled = args.findings or (shipped / "datasets" / "findings_seed.jsonl" if seed else None)
         if labelled is not None and str(labelled) == "-":
             labelled = None
-        described = args.metadata or (root / "eval" / "datasets" / "metadata_seed.jsonl" if seed else None)
+        described = args.metadata or (shipped / "datasets" / "metadata_seed.jsonl" if seed else None)
         if described is not None and str(described) == "-":
             described = None
-        result = runner.run(args.dataset, corpus, modes, index_dir=args.eval_index, index=args.index,
+        result = runner.run(dataset, corpus, modes, index_dir=args.eval_index, index=args.index,
                             findings=labelled, metadata=described,
                             progress=lambda msg: print(f"hmiqa eval: {msg}", file=sys.stderr))
     except (runner.EvalError, DatasetError, SettingsError, HmiqaError) as e:
