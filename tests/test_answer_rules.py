@@ -21,7 +21,7 @@ FRAMING_EXAMPLES = [
      ("PEEL report", "In 2019, HMICFRS began a new approach to inspecting forces.")],
     [("revisit", "Since our last inspection, the force has appointed a new chief officer for custody."),
      ("national overview", "Before this report, the inspectorate had not looked at fraud nationally.")],
-    [("PEEL report", "It isn't possible to make direct comparisons between grades from different years."),
+    [("PEEL report", "It isn't possible to make direct comparisons with what Kent was told in 2019."),
      ("PEEL report", "It is not possible to compare these judgments with those of earlier inspections.")],
 ]
 NOT_FRAMING = ["We found that the force has a backlog of vetting applications.",

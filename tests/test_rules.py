@@ -117,15 +117,15 @@ PROGRAMME_RULES = [
      ("PCC page", "The most recent Crime Data Integrity Inspection for Kent")],
 ]
 PILLAR_CUES = [
-    [("PEEL 2016 page", "How effective is the force at keeping people safe and reducing crime?"),
+    [("PEEL 2016 page", "How effective is the force at protecting people who are vulnerable?"),
      ("PEEL 2014 page", "How well the force tackles crime")],
-    [("PEEL 2017 page", "How efficient is the force at keeping people safe and reducing crime?"),
+    [("PEEL 2017 page", "How efficient is the force at planning for the demand it will face?"),
      ("PCC response", "HMIC PEEL: Police Efficiency 2015")],
-    [("PEEL 2017 page", "How legitimate is the force at keeping people safe and reducing crime?"),
-     ("PEEL 2014 page", "Does the force act with integrity and provide a service the public expects?")],
+    [("PEEL 2017 page", "How legitimately does the force treat the people it serves?"),
+     ("PEEL 2014 page", "Kent Police must act with integrity and provide a service people can trust")],
     [("PEEL 2015 page", "HMIC assessed how well led the force is"), ("PEEL 2016 page", "PEEL: Police leadership 2016")],
-    [("PEEL 2015 page", "How well has the force performed in our other inspections?"),
-     ("another PEEL 2015 page", "How well has the force performed in our other inspections?")],
+    [("PEEL 2015 page", "Kent Police performed in our other inspections as set out below"),
+     ("another PEEL 2015 page", "A summary of how Essex performed in our other inspections this year")],
 ]
 KIND_RULES = [
     [("PCC", "RESPONSE ON HMIC PEEL LEGITIMACY REPORT DECEMBER 2017"),
