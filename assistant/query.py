@@ -65,7 +65,7 @@ def _unknown_places(text: str) -> list[str]:
 
 MONTH = (r"(?:january|february|march|april|may|june|july|august|september|october|november|december|"
          r"spring|summer|autumn|winter|early|late|mid-?)")
-_AT = rf"(?:(?:the |{MONTH} )?)"  # "between October 2022 and …", "between the 2015 and 2016 …"
+_AT = rf"(?:the |{MONTH} )?"  # "between October 2022 and …", "between the 2015 and 2016 …"
 _CYCLE = r"((?:19|20)\d\d)(?:/(\d\d))?"
 
 
@@ -82,8 +82,8 @@ def _end(m: re.Match, first: int = 1) -> int:
 # (fieldwork in 2013, report in 2014; PEEL 2021/22 reports in 2022 and 2023), so the range runs on.
 RANGES = [
     (rf"\b(?:between|from) (?:peel )?{_AT}{_CYCLE} (?:and|to|until|till|-|–) (?:peel )?{_AT}{_CYCLE}(?P<cycle> peel| cycle)?",
-     lambda m, n: (int(m.group(1)), _end(m, 3) + (1 if m.group(4) or m.group("cycle") or "peel" in m.group(0).lower()
-                                                   else 0)),
+     lambda m, n: _span(int(m.group(1)), _end(m, 3) + (1 if m.group(4) or m.group("cycle") or
+                                                         "peel" in m.group(0).lower() else 0)),
      "between two years (exactly those), or two cycles (PEEL 2017 to PEEL 2021/22: reported up to the year after)"),
     (rf"\b(?:since|from) (?:[\w'’]+ ){{0,2}}?{_AT}{YEAR}\b(?!/)", lambda m, n: (int(m.group(1)), None),
      "since a year, or since a report of that year"),
@@ -113,6 +113,11 @@ POINTS = [
 _RANGES = [(re.compile(p, re.I), f) for p, f, _ in RANGES]
 _POINTS = [(re.compile(p, re.I), f) for p, f, _ in POINTS]
 _WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+
+
+def _span(a: int, b: int) -> tuple[int, int]:
+    """The years between `a` and `b` in either order ("between 2018 and 2014")."""
+    return min(a, b), max(a, b)
 
 
 def _count(word: str) -> int:
@@ -169,7 +174,7 @@ def understand(question: str, previous: Query | None = None, newest_year: int | 
         q.programmes, q.sources["programmes"] = types, "question"
     q.topic = topic_of(question)
     q.intent = ("recommend" if RECOMMEND_RE.search(question) else
-                "progress" if PROGRESS_RE.search(question) or re.match(r"(since|after|from|last|past)\b", phrase)
+                "progress" if PROGRESS_RE.search(question) or re.match(r"(since|after|from|last|past)\b", phrase, re.I)
                 else "fact")
     if previous is not None and _is_follow_up(question, q):
         q = _carry(q, previous)

@@ -78,3 +78,9 @@ def test_the_answer_says_which_phrase_set_the_years():
     assert q.sources["years"] == "question ('PEEL 2016')"
     assert q.intent == "fact"
     assert understand("What progress on vetting since 2015?", newest_year=NEWEST).intent == "progress"
+    # an open range asks how things went on, however the question is capitalised
+    assert understand("After 2018, what did HMIC say about custody in Kent?", newest_year=NEWEST).intent == "progress"
+
+
+def test_years_given_in_either_order_make_one_range():
+    assert _years("What changed between 2019 and 2015 in Essex?", NEWEST)[:2] == (2015, 2019)
