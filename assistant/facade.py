@@ -368,7 +368,7 @@ class Assistant:
             return self._timed(answer, t0, t1)
         if decision.action == policy.REFUSE:
             answer.refused = True
-            near = policy.evidence([replace(c, typed=True) for c in cands], self.settings.dense_weight)
+            near = policy.evidence(cands, self.settings.dense_weight, typed_only=False)
             lacking = extractive.lacking(question)
             if lacking and near >= self.settings.refuse_below:
                 answer.answer = (self._filter_line(q) + f"The indexed reports discuss this but give no {lacking} "

@@ -34,15 +34,16 @@ def force_consistent(c: Candidate) -> bool:
     return c.passage.scores.get("force_consistent", 1.0) >= 1.0
 
 
-def evidence(cands: list[Candidate], dense_weight: float) -> float:
+def evidence(cands: list[Candidate], dense_weight: float, typed_only: bool = True) -> float:
     """How well the retrieved text answers the question: the best sentence holding what is asked for
     (a figure for "how many", a date for "when"; a report that discusses the subject without the
     figure does not answer "how many"), plus `dense_weight` times the best passage's cosine with the
     question. The sentence score rewards shared words, which paraphrased questions lack; the
     passage's meaning match does not, and on both sets the sum separates answerable questions from
     unanswerable ones at the same threshold where the sentence score alone does not
-    (eval/RESULTS.md, "Refusal threshold")."""
-    best = max((c.evidence for c in cands if c.typed), default=None)
+    (eval/RESULTS.md, "Refusal threshold"). `typed_only=False`: the best sentence whatever it holds,
+    to say how close a report came that discusses the subject without the figure."""
+    best = max((c.evidence for c in cands if c.typed or not typed_only), default=None)
     if best is None:
         return 0.0
     return best + dense_weight * max(c.passage.scores.get("dense", 0.0) for c in cands)

