@@ -15,6 +15,7 @@ from ingest.chunk import sentence_spans
 from index.records import Passage
 
 from .boilerplate import shape
+from .citing import of_passage
 from .records import AnswerSentence, Citation
 
 STOP = {"the", "a", "an", "of", "and", "or", "to", "in", "on", "for", "with", "is", "are", "was", "were",
@@ -237,10 +238,7 @@ def cite(chosen: list[Candidate], page_of) -> tuple[list[Citation], dict[int, in
             continue
         n = len(citations) + 1
         number[id(c)] = n
-        p = c.passage
-        citations.append(Citation(n=n, chunk_id=p.chunk_id, doc_id=p.doc_id, title=p.title,
-                                  force=", ".join(p.forces), year=p.year, section=p.section,
-                                  page=page_of(p.doc_id, c.start), quote=c.text, start=c.start, end=c.end))
+        citations.append(of_passage(n, c.passage, c.start, c.end, page_of))
     return citations, number
 
 

@@ -12,6 +12,7 @@ from ingest.chunk import sentence_spans
 from index.records import Passage
 
 from . import prompts
+from .citing import of_passage
 from .extractive import stems
 from .records import AnswerSentence, Citation
 
@@ -79,10 +80,7 @@ def check(text: str, passages: list[Passage], page_of) -> tuple[str, list[Answer
             if n not in citations:
                 p = passages[n - 1]
                 qs, qe = _best_sentence(p, plain)
-                citations[n] = Citation(n=n, chunk_id=p.chunk_id, doc_id=p.doc_id, title=p.title,
-                                        force=", ".join(p.forces), year=p.year, section=p.section,
-                                        page=page_of(p.doc_id, p.start + qs), quote=p.text[qs:qe],
-                                        start=p.start + qs, end=p.start + qe)
+                citations[n] = of_passage(n, p, p.start + qs, p.start + qe, page_of)
         marks = "".join(f" [{n}]" for n in dict.fromkeys(valid))
         out_lines.append(plain + (marks if valid else " *(unsupported: no citation)*"))
         sentences.append(AnswerSentence(text=plain, citations=list(dict.fromkeys(valid))))
