@@ -105,7 +105,7 @@ def free_port() -> int:
 def start_server(index: Path, log: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("HMIQA_API_KEYS", "HMIQA_ADMIN_KEYS")}
-    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--index", str(index), "--port",
+    proc = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--index", str(index), "--port",
                              str(port)], cwd=ROOT, env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 180

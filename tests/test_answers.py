@@ -103,7 +103,7 @@ def test_table_figures_are_cited_row_by_row(seeded):
 
 
 def test_ask_json_and_errors(seeded_index):
-    cli = [sys.executable, "-m", "assistant.cli", "ask", "Are refused gifts recorded?", "--json",
+    cli = [sys.executable, "-m", "cli", "ask", "Are refused gifts recorded?", "--json",
            "--index", str(seeded_index)]
     out = subprocess.run(cli, capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert out.returncode == 0, out.stderr
@@ -116,7 +116,7 @@ def test_ask_json_and_errors(seeded_index):
 
 
 def test_chat_carries_the_conversation(seeded_index):
-    out = subprocess.run([sys.executable, "-m", "assistant.cli", "chat", "--index", str(seeded_index)],
+    out = subprocess.run([sys.executable, "-m", "cli", "chat", "--index", str(seeded_index)],
                          input="What did HMIC find about gifts and hospitality in Cambridgeshire?\nand Hampshire?\n\n",
                          capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert out.returncode == 0, out.stderr

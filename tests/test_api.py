@@ -144,7 +144,7 @@ def test_keys_no_key_401_read_key_cannot_delete_403(tmp_path):
 
 def test_serve_refuses_a_public_address_without_keys():
     env = {k: v for k, v in os.environ.items() if k not in ("HMIQA_API_KEYS", "HMIQA_ADMIN_KEYS")}
-    r = subprocess.run([sys.executable, "-m", "assistant.cli", "serve", "--host", "0.0.0.0"], capture_output=True,
+    r = subprocess.run([sys.executable, "-m", "cli", "serve", "--host", "0.0.0.0"], capture_output=True,
                        text=True, cwd=ROOT, env=env, timeout=120)
     assert r.returncode == 2 and "refusing to bind 0.0.0.0 without API keys" in r.stderr
 
@@ -153,7 +153,7 @@ def serve(index, port, **env) -> subprocess.Popen:
     e = dict(os.environ, **{k: str(v) for k, v in env.items()})
     os.makedirs(index, exist_ok=True)
     log = open(os.path.join(index, f"serve-{port}.log"), "w")  # a file: a full pipe would block the server
-    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--index", str(index), "--port",
+    proc = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--index", str(index), "--port",
                              str(port)], cwd=ROOT, env=e, stdout=log, stderr=subprocess.STDOUT)
     proc.log_path = log.name
     return proc

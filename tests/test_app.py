@@ -24,7 +24,7 @@ def free_port() -> int:
 @pytest.mark.slow
 def test_hmiqa_ui_serves_on_loopback(seeded_index):
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "ui", "--index", str(seeded_index),
+    proc = subprocess.Popen([sys.executable, "-m", "cli", "ui", "--index", str(seeded_index),
                              "--port", str(port)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         deadline = time.time() + 60

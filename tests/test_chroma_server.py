@@ -45,7 +45,7 @@ def chroma(tmp_path):
 
 
 def cli(*args, env):
-    return subprocess.run([sys.executable, "-m", "assistant.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True,
                           cwd=ROOT, env=dict(os.environ, **env), timeout=600)
 
 

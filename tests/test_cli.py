@@ -9,7 +9,7 @@ from .conftest import ROOT
 
 
 def hmiqa(*args, index):
-    return subprocess.run([sys.executable, "-m", "assistant.cli", *args, "--index", str(index)],
+    return subprocess.run([sys.executable, "-m", "cli", *args, "--index", str(index)],
                           capture_output=True, text=True, cwd=ROOT, timeout=300)
 
 

@@ -17,7 +17,7 @@ SEED_SET = ROOT / "eval" / "datasets" / "seed.jsonl"
 
 
 def hmiqa(*args, timeout=1800):
-    return subprocess.run([sys.executable, "-m", "assistant.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True,
                           cwd=ROOT, timeout=timeout)
 
 

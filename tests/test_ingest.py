@@ -68,7 +68,7 @@ def test_bad_files_are_named_and_the_good_ones_ingested(fresh, corpus):
 
 
 def test_cli_exit_code_says_whether_anything_failed(tmp_path, corpus):
-    cli = [sys.executable, "-m", "assistant.cli", "ingest", str(corpus), "--index", str(tmp_path / "i")]
+    cli = [sys.executable, "-m", "cli", "ingest", str(corpus), "--index", str(tmp_path / "i")]
     ok = subprocess.run(cli, capture_output=True, text=True, cwd=ROOT)
     assert ok.returncode == 0, ok.stderr
     assert "2 added" in ok.stdout

@@ -48,7 +48,7 @@ def installed(tmp_path_factory):
 
 def run(installed, *args, extra_env=None, timeout=600):
     _, _, cwd, env = installed
-    return subprocess.run([sys.executable, "-m", "assistant.cli", *args], cwd=cwd, env={**env, **(extra_env or {})},
+    return subprocess.run([sys.executable, "-m", "cli", *args], cwd=cwd, env={**env, **(extra_env or {})},
                           capture_output=True, text=True, timeout=timeout)
 
 
@@ -92,7 +92,7 @@ def test_installed_llm_mode_finds_its_templates(installed, llama_server, tmp_pat
 def test_installed_ui_serves_the_app(installed, tmp_path):
     port = free_port()
     _, _, cwd, env = installed
-    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "ui", "--port", str(port),
+    proc = subprocess.Popen([sys.executable, "-m", "cli", "ui", "--port", str(port),
                              "--index", str(tmp_path / "index")], cwd=cwd, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:

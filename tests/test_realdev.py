@@ -61,7 +61,7 @@ def test_realdev_evaluation_meets_its_floors(tmp_path):
     import subprocess
     import sys
     out = tmp_path / "realdev.json"
-    res = subprocess.run([sys.executable, "-m", "assistant.cli", "eval", "--corpus", str(REALDEV / "corpus"),
+    res = subprocess.run([sys.executable, "-m", "cli", "eval", "--corpus", str(REALDEV / "corpus"),
                           "--dataset", str(REALDEV / "questions.jsonl"), "--metadata", str(REALDEV / "docs.jsonl"),
                           "--floors", str(ROOT / "eval" / "floors-realdev.json"), "--json", str(out),
                           "--results", "-", "--modes", "baseline,hybrid,hybrid+filters,extractive",

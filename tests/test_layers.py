@@ -1,0 +1,30 @@
+"""The layering the design draws: the library (ingest, index, assistant) never imports the evaluation
+or a surface (cli, api, ui, app.py)."""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LIBRARY = ("ingest", "index", "assistant")
+SURFACES = ("cli", "api", "ui")
+
+
+def imported(path: Path) -> set[str]:
+    """Top-level packages a module imports, at any depth (lazy imports inside functions included)."""
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            out |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            out.add(node.module.split(".")[0])
+    return out
+
+
+@pytest.mark.parametrize("package", LIBRARY)
+def test_the_library_never_imports_the_evaluation_or_a_surface(package):
+    for path in (ROOT / package).rglob("*.py"):
+        wrong = imported(path) & {"eval", *SURFACES, "app"}
+        assert not wrong, f"{path.relative_to(ROOT)} imports {sorted(wrong)}"
