@@ -278,20 +278,16 @@ def create_app(assistant: Assistant | None = None, settings: Settings | None = N
         name = file.filename or "report"
         with lock:
             try:
-                result = uploads.add_upload(a, name, data)
+                result = a.upload(name, data)
             except uploads.UploadRejected as e:
                 status = {"size": 413, "type": 415}.get(e.limit, 400)
                 raise ApiError(status, {"size": "too_large", "type": "unsupported_type"}.get(e.limit, "empty_file"),
                                str(e)) from None
-            report = result.report
-            if report.failed:
-                raise ApiError(422, "ingest_failed", f"{name} could not be added: {report.failed[0].reason}. "
+            if result.status == "failed":
+                raise ApiError(422, "ingest_failed", f"{name} could not be added: {result.reason}. "
                                "Nothing in the index changed.")
-            status = ("replaced" if report.replaced else "added" if report.added else
-                      "duplicate" if any("same text as" in w for w in report.warnings) else "unchanged")
-            rows = a.index.catalog.by_source(str(result.path.resolve()))
-            doc = a.document(rows[0][0]) if rows else None
-            return {"status": status, "document": _doc_out(doc) if doc else None, "warnings": report.warnings}
+            return {"status": result.status, "document": _doc_out(result.document) if result.document else None,
+                    "warnings": result.report.warnings}
 
     @app.get("/v1/findings", response_model=list[Finding], tags=["findings"], dependencies=[role("read")],
              responses=_responses(400, 401, 403, 422, 503))

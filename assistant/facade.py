@@ -21,7 +21,7 @@ from index.retrieve import UnknownRetriever, get_retriever  # noqa: E402
 from index.store import Index, IndexMismatch  # noqa: E402
 from index.vectors import ChromaUnavailable, http_client  # noqa: E402
 
-from . import boilerplate, extractive, policy, tracked_answer  # noqa: E402
+from . import boilerplate, extractive, policy, tracked_answer, uploads  # noqa: E402
 from .brief import Brief, build as build_brief  # noqa: E402
 from .followthrough import FollowThrough  # noqa: E402
 from .query import Query, understand  # noqa: E402
@@ -92,6 +92,12 @@ class Assistant:
         return ingest(self.index, [Path(p) for p in paths], prune=prune,
                       max_tokens=self.settings.chunk_tokens, progress=progress)
 
+    def upload(self, name: str, data: bytes) -> uploads.UploadResult:
+        """Check, save under the index's uploads/ folder and ingest one report that arrived as bytes (the
+        app's uploader, the API). Raises uploads.UploadRejected (type, size, empty) before touching anything;
+        a file that fails to ingest leaves the index, and an earlier upload of the same name, as they were."""
+        return uploads.add_upload(self, name, data)
+
     def documents(self) -> list[Document]:
         self.refresh()
         docs = self.index.catalog.documents()
@@ -109,10 +115,8 @@ class Assistant:
     def remove(self, doc_id: str) -> Document:
         """Take a document out of the index (catalog, vectors, BM25); its file is left alone."""
         doc = self.document(doc_id)
-        self.index.vectors.delete_doc(doc_id)
-        self.index.catalog.delete(doc_id)
-        self.index.rebuild_bm25()
-        self.index.findings.sync(self.index.catalog)
+        self.index.remove([doc_id])
+        self.index.settle()
         self._docs.pop(doc_id, None)
         return doc
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ingest.loaders import SUPPORTED
 from ingest.pipeline import IngestReport
+from ingest.records import Document
 
 
 class UploadRejected(ValueError):
@@ -23,8 +24,24 @@ class UploadRejected(ValueError):
 
 @dataclass
 class UploadResult:
-    path: Path
+    """What became of one uploaded report."""
+    path: Path  # where it was saved (under the index's uploads/ folder)
     report: IngestReport
+    status: str  # added | replaced | unchanged | duplicate | failed
+    document: Document | None = None  # as indexed (added, replaced, unchanged)
+    duplicate_of: str | None = None  # the indexed file with the same text
+    reason: str | None = None  # why it failed; nothing in the index changed
+
+    @staticmethod
+    def of(assistant, path: Path, report: IngestReport) -> "UploadResult":
+        source = str(path.resolve())
+        if report.failed:
+            return UploadResult(path, report, "failed", reason=report.failed[0].reason)
+        if source in report.duplicates:
+            return UploadResult(path, report, "duplicate", duplicate_of=report.duplicates[source])
+        rows = assistant.index.catalog.by_source(source)
+        status = "replaced" if report.replaced else "added" if report.added else "unchanged"
+        return UploadResult(path, report, status, document=assistant.document(rows[0][0]) if rows else None)
 
 
 def check_upload(name: str, size: int, max_mb: int) -> None:
@@ -69,4 +86,4 @@ def add_upload(assistant, name: str, data: bytes) -> UploadResult:
             target.unlink(missing_ok=True)
     elif backup:
         backup.unlink(missing_ok=True)
-    return UploadResult(target, report)
+    return UploadResult.of(assistant, target, report)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ingest.records import Chunk
+from ingest.records import Chunk, Document
 
 from .bm25 import BM25Index
 from .catalog import Catalog
@@ -140,21 +140,45 @@ class Index:
             shutil.rmtree(self.bm25_path, ignore_errors=True)
         self._bm25_loaded = True
 
-    def repair(self) -> list[str]:
-        """Remove what an interrupted ingest left half-written; returns the doc_ids removed."""
-        removed = []
-        for doc_id in self.catalog.pending():
+    # The one write path: every change to what is indexed goes through add, remove and repair, then
+    # settle, so the catalog, the Chroma vectors, BM25 and the findings store stay in step.
+
+    def add(self, doc: Document, chunks: list[Chunk], vectors, doc_vector, replaces: list[str] = ()) -> None:
+        """Index one document (a new one, or a new version replacing the documents `replaces`): a pending
+        catalog row first, then the vectors, then the switch to ready, so an interrupted write leaves a
+        pending row that repair() removes, never a half-indexed ready document."""
+        self.catalog.begin(doc, chunks)
+        self.vectors.delete_doc(doc.doc_id)
+        self.vectors.add(chunks, vectors)
+        self.vectors.add_doc([doc.doc_id], doc_vector)
+        self.catalog.commit(doc.doc_id, replaced=list(replaces))
+        for old in replaces:
+            if old != doc.doc_id:
+                self.vectors.delete_doc(old)
+
+    def remove(self, doc_ids: list[str]) -> None:
+        """Take documents out: their vectors, then their catalog rows (and chunks)."""
+        for doc_id in doc_ids:
             self.vectors.delete_doc(doc_id)
             self.catalog.delete(doc_id)
-            removed.append(doc_id)
+
+    def repair(self) -> list[str]:
+        """Remove what an interrupted ingest left half-written; returns the doc_ids removed."""
+        removed = list(self.catalog.pending())
+        self.remove(removed)
         ready = {d.doc_id for d in self.catalog.documents()}
         if self.vectors.count():
             for doc_id in self.vectors.doc_ids() - ready:
                 self.vectors.delete_doc(doc_id)
                 removed.append(doc_id)
-        if removed:
-            self.rebuild_bm25()
         return removed
+
+    def settle(self, changed: bool = True) -> None:
+        """After a batch of writes: BM25 rebuilt from the catalog's chunks (when anything changed) and
+        the findings store brought up to the catalog."""
+        if changed:
+            self.rebuild_bm25()
+        self.findings.sync(self.catalog)
 
     def size_on_disk(self) -> int:
         return sum(p.stat().st_size for p in self.path.rglob("*") if p.is_file())

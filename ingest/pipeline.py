@@ -30,6 +30,7 @@ class IngestReport:
     repaired: list[str] = field(default_factory=list)
     failed: list[Failure] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    duplicates: dict[str, str] = field(default_factory=dict)  # source skipped -> the indexed source with its text
     chunks_added: int = 0
 
     @property
@@ -106,14 +107,11 @@ def ingest(index, paths: list[Path], prune: bool = False, max_tokens: int = 200,
         if progress:
             progress(i + 1, len(files), str(path), status)
     if prune:
-        for source, doc_id in index.catalog.sources().items():
-            if not Path(source).exists():
-                index.vectors.delete_doc(doc_id)
-                index.catalog.delete(doc_id)
-                report.pruned.append(source)
-    if report.changed:
-        index.rebuild_bm25()
-    index.findings.sync(index.catalog)  # recommendations, areas for improvement, grades of what changed
+        gone = {source: doc_id for source, doc_id in index.catalog.sources().items() if not Path(source).exists()}
+        index.remove(list(gone.values()))
+        report.pruned.extend(gone)
+    # BM25 from the new chunks; recommendations, areas for improvement, grades of what changed
+    index.settle(changed=report.changed)
     return report
 
 
@@ -130,23 +128,14 @@ def _ingest_one(index, path: Path, report: IngestReport, max_tokens: int) -> str
         if other and other[0] != source and other[1] == "ready":
             report.warnings.append(f"{path}: same text as {other[0]}; not indexed twice")
             report.skipped.append(source)
+            report.duplicates[source] = other[0]
             return "duplicate"
         embedder = index.embedder
         chunks = chunk_document(doc, cleaned, embedder.count_tokens, max_tokens=max_tokens,
                                 window=embedder.window)
         doc.n_chunks = len(chunks)
         vectors = embedder.embed([c.indexed_text for c in chunks])
-        old_ids = [d for d, _, _ in previous]
-        # pending row first, then vectors, then the switch to ready: an interrupted run leaves a
-        # pending row that the next run's repair() removes, never a half-indexed ready document
-        index.catalog.begin(doc, chunks)
-        index.vectors.delete_doc(doc.doc_id)
-        index.vectors.add(chunks, vectors)
-        index.vectors.add_doc([doc.doc_id], embedder.embed([doc.head_text()]))
-        index.catalog.commit(doc.doc_id, replaced=old_ids)
-        for old in old_ids:
-            if old != doc.doc_id:
-                index.vectors.delete_doc(old)
+        index.add(doc, chunks, vectors, embedder.embed([doc.head_text()]), replaces=[d for d, _, _ in previous])
         (report.replaced if previous else report.added).append(source)
         report.chunks_added += len(chunks)
         report.warnings.extend(f"{path}: {w}" for w in doc.warnings)

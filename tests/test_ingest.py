@@ -166,3 +166,23 @@ def test_an_index_built_before_programme_and_kind_is_migrated_on_open(tmp_path):
         assert hits and all(p.kind == "response" for p in hits), retriever
     a.close()
     assert not Assistant.open(tmp_path / "idx").index.migrated, "migrated once"
+
+
+def test_upload_says_what_became_of_each_report(fresh):
+    """The typed result the API and the app show: added, unchanged, duplicate of another file, failed
+    (the index as it was), and refused before anything is touched."""
+    from assistant.uploads import UploadRejected
+
+    text = CAMBS_2012.read_bytes()
+    first = fresh.upload("cambs.txt", text)
+    assert first.status == "added" and first.document is not None and first.document.forces == ["Cambridgeshire"]
+    again = fresh.upload("cambs.txt", text)
+    assert again.status == "unchanged" and again.document.doc_id == first.document.doc_id
+    copy = fresh.upload("copy-of-cambs.txt", text)
+    assert copy.status == "duplicate" and copy.duplicate_of == str(first.path.resolve()) and copy.document is None
+    broken = fresh.upload("broken.pdf", b"%PDF-1.4 this is not a PDF")
+    assert broken.status == "failed" and broken.reason and broken.document is None
+    with pytest.raises(UploadRejected, match="not supported"):
+        fresh.upload("notes.exe", b"MZ")
+    assert [d.doc_id for d in fresh.documents()] == [first.document.doc_id]
+    assert fresh.stats()["chunks"] == first.document.n_chunks

@@ -27,22 +27,20 @@ def _add(assistant, files) -> None:
     for n, f in enumerate(files, start=1):
         bar.progress((n - 1) / len(files), text=f"Reading {f.name} ({n} of {len(files)})…")
         try:
-            result = uploads.add_upload(assistant, f.name, f.getvalue())
+            result = assistant.upload(f.name, f.getvalue())
         except uploads.UploadRejected as e:
             st.error(str(e))
             continue
         except HmiqaError as e:
             st.error(f"{f.name}: {e}")
             continue
-        report = result.report
-        for fail in report.failed:
-            st.error(f"{f.name} could not be added: {fail.reason}. Nothing in the index changed.")
-        if report.failed:
+        if result.status == "failed":
+            st.error(f"{f.name} could not be added: {result.reason}. Nothing in the index changed.")
             continue
-        for w in report.warnings:
+        for w in result.report.warnings:
             st.warning(w)
-        verb = "replaced" if report.replaced else "already indexed" if report.skipped else "added"
-        st.success(f"{f.name}: {verb} ({report.chunks_added} passages).")
+        verb = {"replaced": "replaced", "added": "added"}.get(result.status, "already indexed")
+        st.success(f"{f.name}: {verb} ({result.report.chunks_added} passages).")
     bar.progress(1.0, text="Done.")
 
 
