@@ -18,13 +18,10 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from assistant import Assistant, HmiqaError, uploads
+from assistant import KINDS, PROGRAMMES, Assistant, Finding, HmiqaError, Passage, uploads
 from assistant.brief import Brief, to_docx, to_markdown
-from ingest.findings import Finding
-from ingest.programmes import KINDS, PROGRAMMES
 from assistant.records import Answer
 from assistant.settings import Settings
-from index.records import Passage
 
 from .limits import BodyLimit
 
@@ -220,8 +217,7 @@ def create_app(assistant: Assistant | None = None, settings: Settings | None = N
     def readyz() -> dict:
         """The index is open and the model loaded: answers will come without a cold start."""
         a = current()
-        return {"status": "ready", "documents": len(call(a.documents)), "embedding_model": a.index.embedder.name,
-                "store": "chroma server" if a.index.server else "embedded"}
+        return {"status": "ready", "documents": len(call(a.documents)), **a.store()}
 
     @app.post("/v1/ask", response_model=Answer, tags=["answers"], dependencies=[role("read")],
               responses=_responses(400, 401, 403, 413, 422, 503))

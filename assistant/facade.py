@@ -120,6 +120,23 @@ class Assistant:
         self._docs.pop(doc_id, None)
         return doc
 
+    def covered(self, field: str) -> list:
+        """What the indexed reports cover: their distinct forces, years, programmes or kinds."""
+        if field == "forces":
+            return self.index.catalog.distinct_forces()
+        if field not in ("year", "programme", "kind"):
+            raise HmiqaError(f"unknown field '{field}'; choose forces, year, programme or kind")
+        return self.index.catalog.distinct(field)
+
+    def passages(self) -> dict:
+        """Every indexed passage by chunk id, to show a citation inside its passage."""
+        return self.index.chunk_map()
+
+    def store(self) -> dict:
+        """The embedding model and where the vectors live (for readiness checks)."""
+        return {"embedding_model": self.index.embedder.name,
+                "store": "chroma server" if self.index.server else "embedded"}
+
     def stats(self) -> dict:
         return self.index.stats()
 

@@ -9,7 +9,7 @@ import signal
 import sys
 from pathlib import Path
 
-from ingest.programmes import KINDS, PROGRAMMES
+from assistant import KINDS, PROGRAMMES
 
 
 def _index_arg(p: argparse.ArgumentParser) -> None:

@@ -1,5 +1,5 @@
 """The layering the design draws: the library (ingest, index, assistant) never imports the evaluation
-or a surface (cli, api, ui, app.py)."""
+or a surface (cli, api, ui, app.py), and the surfaces reach the library only through `assistant`."""
 from __future__ import annotations
 
 import ast
@@ -28,3 +28,14 @@ def test_the_library_never_imports_the_evaluation_or_a_surface(package):
     for path in (ROOT / package).rglob("*.py"):
         wrong = imported(path) & {"eval", *SURFACES, "app"}
         assert not wrong, f"{path.relative_to(ROOT)} imports {sorted(wrong)}"
+
+
+@pytest.mark.parametrize("surface", SURFACES + ("app.py",))
+def test_surfaces_reach_the_library_only_through_assistant(surface):
+    paths = [ROOT / surface] if surface.endswith(".py") else list((ROOT / surface).rglob("*.py"))
+    allowed = {"eval"} if surface == "cli" else set()  # `hmiqa eval` runs the evaluation
+    for path in paths:
+        wrong = imported(path) & ({"ingest", "index", "eval"} - allowed)
+        assert not wrong, f"{path.relative_to(ROOT)} imports {sorted(wrong)}; call Assistant instead"
+    for path in paths:  # nor does a surface reach into the facade's index
+        assert ".index." not in path.read_text(encoding="utf-8"), path

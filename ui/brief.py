@@ -6,9 +6,8 @@ import json
 
 import streamlit as st
 
-from assistant import HmiqaError
+from assistant import THEMES, HmiqaError
 from assistant.brief import Brief, evidence_label, made_label, to_docx, to_markdown
-from ingest.findings import THEMES
 
 from .chat import _open_source, _source
 from .render import passage_html
@@ -47,7 +46,7 @@ def page(assistant) -> None:
     st.caption("For one force: the grades over time, every recommendation and area for improvement with what "
                "later reports and the force's own responses say about it, and lines of enquiry for the open "
                "items. Every line cites the report sentence it rests on.")
-    forces = assistant.index.catalog.distinct_forces()
+    forces = assistant.covered("forces")
     if not forces:
         st.warning("No reports are indexed yet. Add reports on the **Corpus** page, then come back.")
         return
@@ -55,7 +54,7 @@ def page(assistant) -> None:
     force = col1.selectbox("Force", forces, key="brief_force")
     themes = col2.multiselect("Themes", [n for n, _ in THEMES], key="brief_themes",
                               help="Only findings on these themes; none selected means all.")
-    years = [y for y in assistant.index.catalog.distinct("year") if y]
+    years = [y for y in assistant.covered("year") if y]
     since = col3.selectbox("Made since", [None] + years, key="brief_since",
                            format_func=lambda y: "any year" if y is None else str(y))
     try:

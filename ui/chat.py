@@ -192,7 +192,7 @@ def page(assistant, corpus_page=None):
         return
     if err := st.session_state.pop("chat_error", None):
         st.error(err)
-    chunks = assistant.index.chunk_map()
+    chunks = assistant.passages()
     turns = _turns()
     if not turns:
         st.info("Try: *What progress has been made on vetting since 2014?* · *What did HMIC recommend to "

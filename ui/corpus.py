@@ -6,9 +6,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from assistant import HmiqaError, uploads
+from assistant import SUPPORTED, HmiqaError, uploads
 from assistant.feedback import FeedbackStore
-from ingest.loaders import SUPPORTED
 
 UPLOAD_TYPES = sorted(s.lstrip(".") for s in SUPPORTED)
 
