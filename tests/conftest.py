@@ -5,7 +5,6 @@ import importlib.util
 import shutil
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -63,7 +62,7 @@ def gguf() -> Path:
 @pytest.fixture(scope="module")
 def llama_server(tmp_path_factory):
     """SmolLM2-135M served by llama_cpp.server on loopback (the OpenAI chat API): its base URL."""
-    from .test_app import free_port
+    from .helpers import free_port, wait_for
 
     port = free_port()
     log = (tmp_path_factory.mktemp("llama") / "server.log").open("w+")  # a pipe would fill and block it
@@ -71,15 +70,8 @@ def llama_server(tmp_path_factory):
                              "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096",
                              "--model_alias", "smollm2"],
                             stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.time() + 120
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=2).read()
-            break
-        except OSError:
-            assert proc.poll() is None, (log.seek(0), log.read()[-2000:])[1]
-            assert time.time() < deadline, "llama_cpp.server did not start in 120 s"
-            time.sleep(0.5)
+    wait_for(lambda: bool(urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=2).read()),
+             "llama_cpp.server starting", 120, proc, lambda: (log.seek(0), log.read())[1])
     yield f"http://127.0.0.1:{port}"
     proc.terminate()
     proc.wait(timeout=30)

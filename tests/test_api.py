@@ -5,7 +5,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 
 import httpx
 import pytest
@@ -15,7 +14,7 @@ from api.app import create_app
 from assistant import Assistant
 
 from .conftest import CAMBS_2012, ROOT
-from .test_app import free_port
+from .helpers import free_port, wait_for
 from .test_browser import NEW_REPORT
 
 
@@ -160,16 +159,8 @@ def serve(index, port, **env) -> subprocess.Popen:
 
 
 def wait_ready(proc, url, timeout=120):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        assert proc.poll() is None, open(proc.log_path).read()[-3000:]
-        time.sleep(0.5)
-    raise AssertionError(f"{url} not ready in {timeout} s")
+    wait_for(lambda: httpx.get(f"{url}/readyz", timeout=2).status_code == 200, f"{url} ready", timeout, proc,
+             lambda: open(proc.log_path).read())
 
 
 @pytest.mark.server

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from .test_api import serve, wait_ready
-from .test_app import free_port
+from .helpers import free_port
 
 pytestmark = pytest.mark.server
 

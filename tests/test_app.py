@@ -7,18 +7,13 @@ import json
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 
 import pytest
 
 from .conftest import CAMBS_2012, ROOT, SEEDS
+from .helpers import free_port, wait_for
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.mark.slow
@@ -27,24 +22,20 @@ def test_hmiqa_ui_serves_on_loopback(seeded_index):
     proc = subprocess.Popen([sys.executable, "-m", "cli", "ui", "--index", str(seeded_index),
                              "--port", str(port)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
-                    assert r.read() == b"ok"
-                    break
-            except OSError:
-                assert proc.poll() is None, proc.stdout.read().decode()[-2000:]
-                assert time.time() < deadline, "streamlit did not become healthy in 60 s"
-                time.sleep(0.5)
+        wait_for(lambda: urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).read() == b"ok",
+                 "streamlit becoming healthy", 60, proc, lambda: proc.stdout.read().decode())
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:
             assert r.status == 200 and b"<html" in r.read().lower()
     finally:
         proc.terminate()
         proc.wait(timeout=20)
-    time.sleep(1)
-    with pytest.raises(OSError):  # stopping `hmiqa ui` stops the server: nothing is left listening
-        urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
+    # stopping `hmiqa ui` stops the server: nothing is left listening
+    wait_for(lambda: not _listening(port), f"port {port} closing after `hmiqa ui` stopped", 20)
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
 
 
 def app(index, monkeypatch):

@@ -7,14 +7,13 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
 from .conftest import ROOT
-from .test_app import free_port
+from .helpers import free_port, wait_for
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
@@ -52,17 +51,8 @@ def app_url(seeded_index, tmp_path_factory):
                              "--server.fileWatcherType", "none", "--client.toolbarMode", "viewer"], cwd=ROOT, env=env, stdout=log,
                             stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.read() == b"ok":
-                    break
-        except OSError:
-            pass
-        assert proc.poll() is None, (index.parent / "streamlit.log").read_text()[-3000:]
-        assert time.time() < deadline, "streamlit did not become healthy in 90 s"
-        time.sleep(0.5)
+    wait_for(lambda: urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok",
+             "streamlit becoming healthy", 90, proc, lambda: (index.parent / "streamlit.log").read_text())
     yield url
     proc.terminate()
     proc.wait(timeout=20)
@@ -152,6 +142,7 @@ def test_opening_a_source_shows_the_report_with_the_passage_highlighted(page):
     mark.wait_for()
     quote = mark.inner_text()
     assert len(quote.split()) >= 4
+    wait_idle(page)  # no rerun under way that could swallow the click
     first.get_by_role("button", name="Open the whole report here").click()
     dialog = page.get_by_role("dialog")
     dialog.wait_for()

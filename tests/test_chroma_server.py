@@ -7,14 +7,13 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import httpx
 import pytest
 
 from .conftest import ROOT, SEEDS
 from .test_api import serve, wait_ready
-from .test_app import free_port
+from .helpers import free_port, wait_for
 from .test_browser import NEW_REPORT
 
 pytestmark = pytest.mark.server
@@ -28,16 +27,8 @@ def chroma(tmp_path):
     proc = subprocess.Popen([exe, "run", "--path", str(tmp_path / "chroma-data"), "--host", "127.0.0.1",
                              "--port", str(port)], stdout=log, stderr=subprocess.STDOUT,
                             env=dict(os.environ, ANONYMIZED_TELEMETRY="False"))
-    deadline = time.time() + 60
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        assert proc.poll() is None, (tmp_path / "chroma.log").read_text()[-2000:]
-        assert time.time() < deadline, "chroma run did not start in 60 s"
-        time.sleep(0.3)
+    wait_for(lambda: httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).status_code == 200,
+             "chroma run starting", 60, proc, lambda: (tmp_path / "chroma.log").read_text())
     yield {"HMIQA_CHROMA_HOST": "127.0.0.1", "HMIQA_CHROMA_PORT": str(port)}
     proc.terminate()
     proc.wait(timeout=20)

@@ -16,7 +16,7 @@ from assistant import llm as llm_mode
 from index.records import Passage
 
 from .conftest import CAMBS_2012
-from .test_app import free_port
+from .helpers import free_port
 
 pytestmark = pytest.mark.llm
 

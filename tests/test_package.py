@@ -13,14 +13,13 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 import urllib.request
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from .test_app import free_port
+from .helpers import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
@@ -96,16 +95,8 @@ def test_installed_ui_serves_the_app(installed, tmp_path):
                              "--index", str(tmp_path / "index")], cwd=cwd, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        deadline = time.time() + 120
-        while True:
-            try:
-                health = urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).read()
-                break
-            except OSError:
-                assert proc.poll() is None, proc.stdout.read()[-2000:]  # e.g. "File does not exist: app.py"
-                assert time.time() < deadline, "the installed app did not start in 120 s"
-                time.sleep(0.5)
-        assert health == b"ok"
+        wait_for(lambda: urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).read() == b"ok",
+                 "the installed app starting", 120, proc, lambda: proc.stdout.read())  # e.g. "File does not exist"
         assert urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10).status == 200
     finally:
         proc.terminate()

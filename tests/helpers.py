@@ -1,0 +1,36 @@
+"""Helpers the test tiers share: a free loopback port, and waiting on a condition (a server coming up,
+a port closing) instead of sleeping a fixed time."""
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+from typing import Callable
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(ready: Callable[[], bool], what: str, timeout: float, proc: subprocess.Popen | None = None,
+             log: Callable[[], str] = lambda: "", every: float = 0.3) -> None:
+    """Poll `ready()` (a connection error inside it counts as not yet) until it is true; fail with `log()` if
+    `proc` exits first, or when `timeout` seconds pass."""
+    deadline = time.time() + timeout
+    while True:
+        try:
+            if ready():
+                return
+        except (OSError, httpx.HTTPError):
+            pass
+        assert proc is None or proc.poll() is None, f"{what}: the process exited\n{log()[-3000:]}"
+        if time.time() >= deadline:
+            if proc is not None:  # stopped first, so a log read from its pipe ends
+                proc.kill()
+                proc.wait()
+            raise AssertionError(f"{what} did not happen in {timeout:.0f} s\n{log()[-3000:]}")
+        time.sleep(every)
