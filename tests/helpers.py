@@ -34,3 +34,21 @@ def wait_for(ready: Callable[[], bool], what: str, timeout: float, proc: subproc
                 proc.wait()
             raise AssertionError(f"{what} did not happen in {timeout:.0f} s\n{log()[-3000:]}")
         time.sleep(every)
+
+
+def check_citations(assistant, answer) -> None:
+    """The citation rules every cited answer keeps (extractive and findings tracker; LLM answers may
+    also mark a sentence unsupported): each quote is an exact substring of its passage and the
+    document's text at start:end; citations are numbered 1..n and each number appears in the answer;
+    every answer sentence is in the answer text and cites only citations that exist."""
+    chunks = assistant.passages()
+    assert answer.citations, "a cited answer with no citations"
+    numbers = [c.n for c in answer.citations]
+    assert numbers == list(range(1, len(numbers) + 1)), numbers
+    for c in answer.citations:
+        assert c.quote in chunks[c.chunk_id].text
+        assert assistant.document(c.doc_id).text[c.start:c.end] == c.quote
+        assert f"[{c.n}]" in answer.answer
+    for s in answer.sentences:
+        assert s.citations and set(s.citations) <= set(numbers), s
+        assert s.text in answer.answer, s.text

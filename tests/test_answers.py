@@ -9,20 +9,7 @@ import sys
 import pytest
 
 from .conftest import ROOT
-
-
-def check_citations(assistant, answer):
-    """Every quote is an exact substring of its passage and of the document at start:end."""
-    chunks = assistant.index.chunk_map()
-    assert answer.citations
-    for c in answer.citations:
-        assert c.quote in chunks[c.chunk_id].text
-        assert assistant.document(c.doc_id).text[c.start:c.end] == c.quote
-        assert f"[{c.n}]" in answer.answer
-    numbers = {c.n for c in answer.citations}
-    for s in answer.sentences:
-        assert s.citations and set(s.citations) <= numbers
-        assert s.text in answer.answer
+from .helpers import check_citations
 
 
 def test_vetting_progress_since_2014_is_a_cited_timeline(seeded):

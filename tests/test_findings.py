@@ -16,6 +16,7 @@ from ingest.findings import extract, themes_of
 from ingest.pipeline import build_document
 
 from .conftest import CAMBS_2012, CAMBS_2014, HANTS_2014, PEEL_2018, RESPONSE
+from .helpers import check_citations
 from .test_cli import hmiqa
 
 CAMBS_2014_RECS = [
@@ -319,23 +320,13 @@ def test_brief_over_rest(seeded):
 
 # --- questions answered from the findings store ---------------------------------------------------
 
-def _check_citations(seeded, answer):
-    chunks = seeded.index.chunk_map()
-    for c in answer.citations:
-        assert c.quote in chunks[c.chunk_id].text
-        assert seeded.document(c.doc_id).text[c.start:c.end] == c.quote
-    numbers = [c.n for c in answer.citations]
-    assert numbers == list(range(1, len(numbers) + 1))
-    assert all(s.citations and set(s.citations) <= set(numbers) for s in answer.sentences)
-
-
 def test_what_did_hmic_recommend_lists_tracked_findings_with_their_position(seeded):
     answer = seeded.ask("What did HMIC recommend about vetting?")
     assert not answer.refused and "**From the findings tracker**" in answer.answer
     tracker = answer.answer.split("**From the findings tracker**")[1]
     assert "Cambridgeshire, 2014, recommendation: “Within six months, the force should ensure that it complies" in tracker
     assert "latest position: **progress** (2020)" in tracker
-    _check_citations(seeded, answer)
+    check_citations(seeded, answer)
 
 
 def test_is_that_still_open_follows_the_conversation(seeded):
@@ -345,14 +336,14 @@ def test_is_that_still_open_follows_the_conversation(seeded):
     assert "Hampshire, 2014, recommendation: “Within six months, the force should ensure that all staff understand " \
            "the need to report and record an offer of a gift" in tracker
     assert "Cambridgeshire" not in tracker
-    _check_citations(seeded, answer)
+    check_citations(seeded, answer)
 
 
 def test_which_forces_were_told_to_improve_spans_forces(seeded):
     answer = seeded.ask("Which forces were told to improve how they record gifts and hospitality?")
     tracker = answer.answer.split("**From the findings tracker**")[1]
     assert "Hampshire, 2012, area for improvement" in tracker and "Cambridgeshire, 2014, recommendation" in tracker
-    _check_citations(seeded, answer)
+    check_citations(seeded, answer)
 
 
 def test_an_unrelated_recommendation_question_is_still_refused(seeded):
