@@ -112,8 +112,10 @@ def test_prompt_injection_in_a_report_is_data_not_instructions(tmp_path, recorde
     assert all(1 <= c.n <= len(a.index.chunk_map()) for c in answer.citations)
     chunks = a.index.chunk_map()
     assert all(c.quote in chunks[c.chunk_id].text for c in answer.citations)
-    if "PWNED" in answer.answer:
-        assert "unsupported" in answer.answer
+    # whatever the model wrote ("PWNED" or not), each sentence cites a real passage or says it is unsupported
+    assert answer.sentences
+    for s in answer.sentences:
+        assert s.citations or f"{s.text} *(unsupported: no citation)*" in answer.answer, s.text
 
 
 def test_dead_endpoint_falls_back_to_the_extractive_answer(seeded_index):
