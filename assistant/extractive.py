@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ingest.chunk import sentence_spans
+from ingest.chunk import quotable_spans
 from index.records import Passage
 
 from .boilerplate import shape
@@ -137,43 +137,41 @@ def candidates(passages: list[Passage], headings: dict[str, set[str]] | None = N
     out = []
     for p in passages:
         skip = (headings or {}).get(p.doc_id, set())
-        spans = []
-        for line in re.finditer(r"[^\n]+", p.text):  # table rows and list items end at the line
-            spans += sentence_spans(p.text, line.start(), line.end())
-        for s, e in spans:
-            if p.text.startswith("- ", s):
-                s += 2  # the bullet mark is layout, the quote starts at the words
+        for s, e in quotable_spans(p.text):
             text = p.text[s:e]
-            if len(text.split()) < 4 or text.endswith("?") or _heading_like(text, skip):
-                continue  # fragments, questions and headings are not findings
-            out.append(Candidate(p, p.start + s, p.start + e, text))
+            if not _heading_like(text, skip):
+                out.append(Candidate(p, p.start + s, p.start + e, text))
     return out
 
 
 def score(cands: list[Candidate], topic: str, question: str, embed, progress: bool = False,
-          boilerplate: set[str] | None = None, rank_weight: float = 0.4) -> None:
-    """`boilerplate`: sentence shapes printed in many reports (assistant/boilerplate.py), quoted last;
+          boilerplate: set[str] | None = None, rank_weight: float = 0.4, embed_query=None) -> None:
+    """`embed` maps sentences to unit vectors (those without a stored one), `embed_query` one
+    question (cached by the index's embedder); `boilerplate`: sentence shapes printed in many reports (assistant/boilerplate.py), quoted last;
     `rank_weight`: how much the passage's retrieval score counts (the `rank_weight` setting)."""
     if not cands:
         return
     wanted, needed = wants(question), wants(question, required=True)
     top = max((c.passage.score for c in cands), default=0.0) or 1.0
-    vectors = embed([topic or question, question] + [c.text for c in cands])
+    # sentences the index stored vectors for (at ingest) arrive with c.vector set; the rest are embedded here
+    todo = [c for c in cands if c.vector is None]
+    for c, v in zip(todo, embed([c.text for c in todo]) if todo else [], strict=True):
+        c.vector = v
+    embed_query = embed_query or (lambda text: embed([text])[0])
     # the topic alone ("vetting") and the whole question ("… progress … since 2014") each miss
     # something; their mean direction keeps both
-    q = vectors[0] + vectors[1]
+    q = embed_query(topic or question) + embed_query(question)
     q = q / np.linalg.norm(q)
-    rest = vectors[2:]
     topic_stems = stems(topic) or stems(question)
     about_inspection = bool(ABOUT_THE_INSPECTION.search(question))
     previous: Candidate | None = None
-    for c, v in zip(cands, rest, strict=True):
+    for c in cands:
+        v = c.vector
         overlap = len(topic_stems & stems(c.text)) / max(1, len(topic_stems))
         # "The department reduced its backlogs…" is about vetting because the sentence before it is
         same_para = previous is not None and previous.passage is c.passage and \
             "\n" not in c.passage.text[previous.end - c.passage.start:c.start - c.passage.start]
         context = len(topic_stems & stems(previous.text)) / max(1, len(topic_stems)) if same_para else 0.0
-        c.vector = v
         c.evidence = float(np.dot(q, v)) + 0.35 * overlap + 0.15 * context
         c.typed = all(w.search(c.text) for w in needed)
         # the passage's retrieval rank is evidence too: it weighed exact terms, meaning and the report

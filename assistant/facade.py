@@ -375,8 +375,9 @@ class Assistant:
             seen = {p.chunk_id for p in passages}
             passages = passages + [p for p in self.search(" ".join([q.topic] + q.forces), k=k + 4, filters=applied,
                                                           prefer=prefer) if p.chunk_id not in seen]
-        cands = extractive.candidates(passages, self._headings(passages))
+        cands = self._candidates(passages)
         extractive.score(cands, q.topic, question, self.index.embedder.embed, progress=timeline,
+                         embed_query=self.index.embedder.embed_query,
                          boilerplate=self.boilerplate(), rank_weight=self.settings.rank_weight)
         tracked = tracked_answer.matching(self, q, question) if tracked_answer.wanted(question, q) else []
         decision = policy.decide(cands, self.settings, not prefer.is_empty(), bool(tracked))
@@ -428,6 +429,18 @@ class Assistant:
             answer.citations += citations
         return self._timed(answer, t0, t1)
 
+    def _candidates(self, passages: list[Passage]) -> list[extractive.Candidate]:
+        """The sentences an answer may quote, with the vectors ingest stored for them (a sentence
+        without one, from an index built before they were stored, is embedded when scored)."""
+        cands = extractive.candidates(passages, self._headings(passages))
+        stored = self.index.sentence_vectors([p.chunk_id for p in passages])
+        tables: dict[str, dict] = {}
+        for c in cands:
+            if (sv := stored.get(c.passage.chunk_id)) is not None:
+                table = tables.get(sv.chunk_id) or tables.setdefault(sv.chunk_id, sv.lookup())
+                c.vector = table.get((c.start - c.passage.start, c.end - c.passage.start))
+        return cands
+
     def _llm_answer(self, answer: Answer, q: Query, passages: list[Passage]) -> None:
         """Replace the extractive answer by the LLM's, checked; keep the extractive one on failure."""
         from . import llm
@@ -472,8 +485,9 @@ class Assistant:
         answer.notices.append(f"no evidence for {culprit} {wanted}; the index covers {culprit} {covered[culprit]}")
         rest = replace(preferred, forces=[]) if preferred is not None else None
         passages = self.search(query, k=k, filters=relaxed, prefer=rest)
-        cands = extractive.candidates(passages, self._headings(passages))
-        extractive.score(cands, q.topic, q.question, self.index.embedder.embed)
+        cands = self._candidates(passages)
+        extractive.score(cands, q.topic, q.question, self.index.embedder.embed,
+                         embed_query=self.index.embedder.embed_query)
         chosen = extractive.select(cands, limit=3, per_doc=1, floor=self.settings.quote_floor)
         body, answer.sentences, answer.citations = extractive.compose(chosen, False, self)
         answer.answer = (self._filter_line(q) + f"The indexed reports have nothing for {culprit} {wanted} "

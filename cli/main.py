@@ -181,6 +181,9 @@ def _ingest(assistant, args) -> int:
         if report.repaired:
             print(f"repaired {len(report.repaired)} half-written document(s) from an interrupted run",
                   file=sys.stderr)
+        if report.upgraded:
+            print(f"stored sentence vectors for {report.upgraded} document(s) indexed by an older hmiqa "
+                  "(their answers are now as fast as new ones)", file=sys.stderr)
     return 0 if report.ok else 1
 
 

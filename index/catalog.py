@@ -11,6 +11,8 @@ from pathlib import Path
 
 from ingest.records import Chunk, Document
 
+from .sentences import SentenceVectors
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
     doc_id TEXT PRIMARY KEY, source TEXT NOT NULL, file_hash TEXT NOT NULL,
@@ -19,6 +21,9 @@ CREATE INDEX IF NOT EXISTS documents_source ON documents(source);
 CREATE TABLE IF NOT EXISTS chunks (
     chunk_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, ordinal INTEGER NOT NULL, data TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE TABLE IF NOT EXISTS sentences (
+    chunk_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, spans BLOB NOT NULL, vectors BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS sentences_doc ON sentences(doc_id);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
@@ -54,14 +59,40 @@ class Catalog:
     def sources(self) -> dict[str, str]:
         return dict(self.db.execute("SELECT source, doc_id FROM documents"))
 
-    def begin(self, doc: Document, chunks: list[Chunk]) -> None:
-        """Record the document as pending with its chunks, before any vector is written."""
+    def begin(self, doc: Document, chunks: list[Chunk], sentences: list[SentenceVectors] = ()) -> None:
+        """Record the document as pending with its chunks and their sentence vectors, before any
+        chunk vector is written."""
         with self.db:
             self._delete(doc.doc_id)
             self.db.execute("INSERT INTO documents VALUES (?, ?, ?, 'pending', ?)",
                             (doc.doc_id, doc.source, doc.file_hash, json.dumps(doc.to_dict())))
             self.db.executemany("INSERT INTO chunks VALUES (?, ?, ?, ?)",
                                 [(c.chunk_id, c.doc_id, c.ordinal, json.dumps(c.to_dict())) for c in chunks])
+            self._put_sentences(sentences)
+
+    def _put_sentences(self, sentences: list[SentenceVectors]) -> None:
+        self.db.executemany("INSERT OR REPLACE INTO sentences VALUES (?, ?, ?, ?)",
+                            [(s.chunk_id, s.chunk_id.rpartition(":")[0], *s.blobs()) for s in sentences])
+
+    def put_sentences(self, sentences: list[SentenceVectors]) -> None:
+        """Sentence vectors for chunks already indexed (an index built before they were stored)."""
+        with self.db:
+            self._put_sentences(sentences)
+
+    def sentences(self, chunk_ids: list[str]) -> dict[str, SentenceVectors]:
+        out = {}
+        for i in range(0, len(chunk_ids), 500):  # SQLite caps the number of bound parameters
+            part = chunk_ids[i:i + 500]
+            rows = self.db.execute(f"SELECT chunk_id, spans, vectors FROM sentences WHERE chunk_id IN "
+                                   f"({','.join('?' * len(part))})", part)
+            out.update((r[0], SentenceVectors.from_blobs(*r)) for r in rows)
+        return out
+
+    def without_sentences(self) -> list[str]:
+        """Ready documents with chunks that have no stored sentence vectors."""
+        return [r[0] for r in self.db.execute(
+            "SELECT DISTINCT c.doc_id FROM chunks c JOIN documents d ON c.doc_id = d.doc_id "
+            "LEFT JOIN sentences s ON s.chunk_id = c.chunk_id WHERE d.status='ready' AND s.chunk_id IS NULL")]
 
     def commit(self, doc_id: str, replaced: list[str]) -> None:
         with self.db:
@@ -86,6 +117,7 @@ class Catalog:
 
     def _delete(self, doc_id: str) -> None:
         self.db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
+        self.db.execute("DELETE FROM sentences WHERE doc_id=?", (doc_id,))
         self.db.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
 
     def count(self) -> int:

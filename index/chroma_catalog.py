@@ -12,7 +12,10 @@ import json
 
 from ingest.records import Chunk, Document
 
+from .sentences import SentenceVectors
+
 DOCS = "hmiqa_documents"
+SENTENCES = "hmiqa_sentences"  # one record per chunk: its sentence vectors as text, never queried
 PLACEHOLDER = [1.0]
 PAGE = 5000  # chunks per request when reading them all
 
@@ -20,6 +23,7 @@ PAGE = 5000  # chunks per request when reading them all
 class ChromaCatalog:
     def __init__(self, client, chunks_collection):
         self.docs = client.get_or_create_collection(DOCS, embedding_function=None)
+        self.sentence_rows = client.get_or_create_collection(SENTENCES, embedding_function=None)
         self.chunks_collection = chunks_collection
 
     def close(self) -> None:
@@ -59,14 +63,34 @@ class ChromaCatalog:
     def sources(self) -> dict[str, str]:
         return {m["source"]: i for i, m, _ in self._rows({})}
 
-    def begin(self, doc: Document, chunks: list[Chunk]) -> None:
-        """The document as pending; its chunks arrive with their vectors (VectorStore.add)."""
+    def begin(self, doc: Document, chunks: list[Chunk], sentences: list[SentenceVectors] = ()) -> None:
+        """The document as pending, with its chunks' sentence vectors; its chunks arrive with their
+        vectors (VectorStore.add)."""
         meta = {"kind": "doc", "source": doc.source, "file_hash": doc.file_hash, "status": "pending",
                 "year": doc.year if doc.year is not None else -1, "programme": doc.programme or "",
                 "doc_kind": doc.kind or "",
                 "forces": json.dumps(doc.forces)}
         self.docs.upsert(ids=[doc.doc_id], embeddings=[PLACEHOLDER], metadatas=[meta],
                          documents=[json.dumps(doc.to_dict())])
+        self.sentence_rows.delete(where={"doc_id": doc.doc_id})
+        self.put_sentences(list(sentences))
+
+    def put_sentences(self, sentences: list[SentenceVectors]) -> None:
+        for i in range(0, len(sentences), 500):
+            part = sentences[i:i + 500]
+            self.sentence_rows.upsert(ids=[s.chunk_id for s in part], embeddings=[PLACEHOLDER] * len(part),
+                                      metadatas=[{"doc_id": s.chunk_id.rpartition(":")[0]} for s in part],
+                                      documents=[s.to_text() for s in part])
+
+    def sentences(self, chunk_ids: list[str]) -> dict[str, SentenceVectors]:
+        if not chunk_ids:
+            return {}
+        got = self.sentence_rows.get(ids=list(chunk_ids), include=["documents"])
+        return {i: SentenceVectors.from_text(i, t) for i, t in zip(got["ids"], got["documents"], strict=True)}
+
+    def without_sentences(self) -> list[str]:
+        have = {m["doc_id"] for m in self.sentence_rows.get(include=["metadatas"])["metadatas"]}
+        return sorted({c.doc_id for c in self.chunks()} - have)
 
     def commit(self, doc_id: str, replaced: list[str]) -> None:
         gone = [old for old in replaced if old != doc_id]
@@ -78,6 +102,7 @@ class ChromaCatalog:
 
     def delete(self, doc_id: str) -> None:
         self.docs.delete(ids=[doc_id])
+        self.sentence_rows.delete(where={"doc_id": doc_id})
         self._bump()
 
     def count(self) -> int:

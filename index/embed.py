@@ -1,6 +1,8 @@
 """Sentence-transformers embeddings, loaded from local weights only."""
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from functools import cache, cached_property
 from pathlib import Path
 
@@ -34,10 +36,14 @@ def _load(path: str):
 
 
 class Embedder:
+    remembered = 2048  # query vectors kept (1.5 KB each)
+
     def __init__(self, name: str = DEFAULT_MODEL, batch_size: int = 32):
         self.name = name
         self.batch_size = batch_size
         self._path = model_path(name)
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
 
     @cached_property
     def model(self):
@@ -61,4 +67,17 @@ class Embedder:
                                  convert_to_numpy=True, show_progress_bar=False).astype(np.float32)
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self.embed([text])[0]
+        """One text's vector, remembered: a question is embedded once for dense search, once for the
+        document vectors and once for scoring sentences otherwise, and officers ask the same things."""
+        with self._lock:
+            v = self._recent.get(text)
+            if v is not None:
+                self._recent.move_to_end(text)
+                return v
+        v = self.embed([text])[0]
+        v.setflags(write=False)  # shared between callers
+        with self._lock:
+            self._recent[text] = v
+            while len(self._recent) > self.remembered:
+                self._recent.popitem(last=False)
+        return v

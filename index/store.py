@@ -11,6 +11,7 @@ from .catalog import Catalog
 from .embed import Embedder
 from .filters import Columns
 from .findings_store import FindingsStore
+from .sentences import SentenceVectors, embed_sentences
 from .vectors import VectorStore
 
 
@@ -143,11 +144,13 @@ class Index:
     # The one write path: every change to what is indexed goes through add, remove and repair, then
     # settle, so the catalog, the Chroma vectors, BM25 and the findings store stay in step.
 
-    def add(self, doc: Document, chunks: list[Chunk], vectors, doc_vector, replaces: list[str] = ()) -> None:
+    def add(self, doc: Document, chunks: list[Chunk], vectors, doc_vector, replaces: list[str] = (),
+            sentences: list[SentenceVectors] = ()) -> None:
         """Index one document (a new one, or a new version replacing the documents `replaces`): a pending
-        catalog row first, then the vectors, then the switch to ready, so an interrupted write leaves a
-        pending row that repair() removes, never a half-indexed ready document."""
-        self.catalog.begin(doc, chunks)
+        catalog row first (with the chunks' sentence vectors), then the chunk vectors, then the switch
+        to ready, so an interrupted write leaves a pending row that repair() removes, never a
+        half-indexed ready document."""
+        self.catalog.begin(doc, chunks, list(sentences))
         self.vectors.delete_doc(doc.doc_id)
         self.vectors.add(chunks, vectors)
         self.vectors.add_doc([doc.doc_id], doc_vector)
@@ -172,6 +175,18 @@ class Index:
                 self.vectors.delete_doc(doc_id)
                 removed.append(doc_id)
         return removed
+
+    def add_missing_sentences(self) -> int:
+        """Indexes built before sentence vectors were stored get them (run by ingest, a writer);
+        returns how many documents were brought up to date."""
+        docs = self.catalog.without_sentences()
+        for doc_id in docs:
+            self.catalog.put_sentences(embed_sentences(self.catalog.chunks(doc_id), self.embedder.embed))
+        return len(docs)
+
+    def sentence_vectors(self, chunk_ids: list[str]) -> dict[str, SentenceVectors]:
+        """The stored sentence vectors of these chunks (a chunk indexed before they were stored has none)."""
+        return self.catalog.sentences(list(dict.fromkeys(chunk_ids)))
 
     def settle(self, changed: bool = True) -> None:
         """After a batch of writes: BM25 rebuilt from the catalog's chunks (when anything changed) and

@@ -28,6 +28,21 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     return [(s, e) for s, e in ((_lstrip(text, s, e), e) for s, e in spans) if text[s:e].strip()]
 
 
+def quotable_spans(text: str) -> list[tuple[int, int]]:
+    """The spans of a chunk's text an answer may quote: its sentences, each inside one line (table
+    rows and list items end at the line), the bullet mark left out; fragments under four words and
+    questions are not findings. Ingest embeds exactly these, so an answer embeds only the question."""
+    out = []
+    for line in re.finditer(r"[^\n]+", text):
+        for s, e in sentence_spans(text, line.start(), line.end()):
+            if text.startswith("- ", s):
+                s += 2
+            piece = text[s:e]
+            if len(piece.split()) >= 4 and not piece.endswith("?"):
+                out.append((s, e))
+    return out
+
+
 def _lstrip(text: str, s: int, e: int) -> int:
     while s < e and text[s].isspace():
         s += 1

@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from index.sentences import batch_texts, split_batch
+
 from . import loaders, metadata
 from .chunk import chunk_document
 from .clean import clean
@@ -32,6 +34,7 @@ class IngestReport:
     warnings: list[str] = field(default_factory=list)
     duplicates: dict[str, str] = field(default_factory=dict)  # source skipped -> the indexed source with its text
     chunks_added: int = 0
+    upgraded: int = 0  # documents indexed before sentence vectors were stored, now given them
 
     @property
     def ok(self) -> bool:
@@ -101,6 +104,7 @@ def ingest(index, paths: list[Path], prune: bool = False, max_tokens: int = 200,
            progress: Callable[[int, int, str, str], None] | None = None) -> IngestReport:
     report = IngestReport()
     report.repaired = index.repair()
+    report.upgraded = index.add_missing_sentences()
     files = discover([Path(p) for p in paths], report)
     for i, path in enumerate(files):
         status = _ingest_one(index, path, report, max_tokens)
@@ -134,8 +138,12 @@ def _ingest_one(index, path: Path, report: IngestReport, max_tokens: int) -> str
         chunks = chunk_document(doc, cleaned, embedder.count_tokens, max_tokens=max_tokens,
                                 window=embedder.window)
         doc.n_chunks = len(chunks)
-        vectors = embedder.embed([c.indexed_text for c in chunks])
-        index.add(doc, chunks, vectors, embedder.embed([doc.head_text()]), replaces=[d for d, _, _ in previous])
+        # chunks, their quotable sentences and the document's head in one call: the encoder batches by length
+        batch = batch_texts(chunks)
+        vectors = embedder.embed(batch + [doc.head_text()])
+        chunk_vectors, sentences = split_batch(chunks, vectors[:len(batch)])
+        index.add(doc, chunks, chunk_vectors, vectors[len(batch):], replaces=[d for d, _, _ in previous],
+                  sentences=sentences)
         (report.replaced if previous else report.added).append(source)
         report.chunks_added += len(chunks)
         report.warnings.extend(f"{path}: {w}" for w in doc.warnings)
