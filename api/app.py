@@ -3,8 +3,8 @@
 Every error, whatever raised it (validation, auth, a missing document, an oversized body, a route
 that does not exist), answers `{"error": {"code", "message"}}` with a 4xx that names the problem;
 a 5xx means a bug (api/errors.py). Keys are checked in api/auth.py, the request and response models
-are in api/schemas.py, the routes in api/routes.py, and calls into the Assistant are serialised by
-the lock in api/service.py.
+are in api/schemas.py, the routes in api/routes.py. Requests run side by side on the one Assistant,
+which lets readers share it and serialises writers itself (index/locks.py).
 """
 from contextlib import asynccontextmanager
 

@@ -84,18 +84,17 @@ def documents(svc: Service, role, settings: Settings) -> APIRouter:
         limit = settings.max_upload_mb * 1024 * 1024
         data = file.file.read(limit + 1)
         name = file.filename or "report"
-        with svc.lock:
-            try:
-                result = a.upload(name, data)
-            except uploads.UploadRejected as e:
-                status = {"size": 413, "type": 415}.get(e.limit, 400)
-                raise ApiError(status, {"size": "too_large", "type": "unsupported_type"}.get(e.limit, "empty_file"),
-                               str(e)) from None
-            if result.status == "failed":
-                raise ApiError(422, "ingest_failed", f"{name} could not be added: {result.reason}. "
-                               "Nothing in the index changed.")
-            return {"status": result.status, "document": doc_out(result.document) if result.document else None,
-                    "warnings": result.report.warnings}
+        try:
+            result = a.upload(name, data)
+        except uploads.UploadRejected as e:
+            status = {"size": 413, "type": 415}.get(e.limit, 400)
+            raise ApiError(status, {"size": "too_large", "type": "unsupported_type"}.get(e.limit, "empty_file"),
+                           str(e)) from None
+        if result.status == "failed":
+            raise ApiError(422, "ingest_failed", f"{name} could not be added: {result.reason}. "
+                           "Nothing in the index changed.")
+        return {"status": result.status, "document": doc_out(result.document) if result.document else None,
+                "warnings": result.report.warnings}
 
     @r.delete("/v1/documents/{doc_id}", response_model=DeletedOut, dependencies=[role("admin")],
               responses=responses(401, 403, 404, 503))

@@ -1,7 +1,6 @@
-"""The one Assistant an API process serves, and the lock its calls take: its SQLite catalog and the
-embedding model are shared by the worker threads, and the model uses both cores anyway."""
+"""The one Assistant an API process serves to its worker threads. The Assistant is safe to share:
+readers run side by side, writers one at a time (index/locks.py), so the API takes no lock of its own."""
 import re
-import threading
 
 from assistant import Assistant, HmiqaError
 
@@ -13,7 +12,6 @@ DOC_ID_RE = re.compile(r"^[0-9a-f]{16}$")
 class Service:
     def __init__(self, assistant: Assistant | None):
         self.assistant = assistant  # None until the app's start-up opens the index
-        self.lock = threading.RLock()
 
     def current(self) -> Assistant:
         if self.assistant is None:
@@ -21,23 +19,21 @@ class Service:
         return self.assistant
 
     def call(self, fn):
-        """`fn()` under the lock; a HmiqaError (bad input the library explains) is a 400."""
-        with self.lock:
-            try:
-                return fn()
-            except HmiqaError as e:
-                raise ApiError(400, "bad_request", str(e)) from None
+        """`fn()`; a HmiqaError (bad input the library explains) is a 400."""
+        try:
+            return fn()
+        except HmiqaError as e:
+            raise ApiError(400, "bad_request", str(e)) from None
 
     def on_document(self, doc_id: str, fn):
         """`fn(doc_id)` for a well-formed id of an indexed document; anything else is a 404."""
         if not DOC_ID_RE.match(doc_id):
             raise ApiError(404, "not_found", f"no document with id '{doc_id[:40]}'; ids are 16 hex characters "
                            "from GET /v1/documents")
-        with self.lock:
-            try:
-                return fn(doc_id)
-            except HmiqaError as e:
-                raise ApiError(404, "not_found", str(e)) from None
+        try:
+            return fn(doc_id)
+        except HmiqaError as e:
+            raise ApiError(404, "not_found", str(e)) from None
 
     def filters_of(self, f):
         if f is None:

@@ -1,6 +1,8 @@
 """`Assistant`: the one object every surface (CLI, app, API) calls."""
 from __future__ import annotations
 
+import functools
+import threading
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -47,10 +49,42 @@ class Retrieval:
     passages: list[Passage]
 
 
+def reads(fn):
+    """A reader: one corpus from its start to its end, side by side with other readers. A change
+    another process made is picked up first (never halfway through a reader)."""
+    @functools.wraps(fn)
+    def run(self: "Assistant", *args, **kwargs):
+        if not self.index.lock.holding() and not self._writing:
+            self.refresh()
+        with self.index.lock.read():
+            return fn(self, *args, **kwargs)
+    return run
+
+
+def writes(fn):
+    """A writer: one at a time in this process. Readers go on meanwhile with the corpus as it was;
+    the index swaps in the new one when the write settles (index/locks.py)."""
+    @functools.wraps(fn)
+    def run(self: "Assistant", *args, **kwargs):
+        with self._writer:
+            self._writing += 1
+            try:
+                return fn(self, *args, **kwargs)
+            finally:
+                self._writing -= 1
+                self._docs.clear()
+    return run
+
+
 class Assistant:
+    """What every surface calls. Safe to share between threads: many readers at once (ask, search,
+    brief, documents...), writers (ingest, upload, remove) one at a time and never seen half-done."""
+
     def __init__(self, index: Index, settings: Settings):
         self.index = index
         self.settings = settings
+        self._writer = threading.RLock()
+        self._writing = 0
         self._docs: dict[str, Document] = {}
         self._llm = None  # built on first use of mode="llm", then reused
         self._follow: tuple[int, FollowThrough] | None = None  # per corpus generation: it caches embeddings
@@ -64,7 +98,9 @@ class Assistant:
             if settings.chroma_host:
                 chroma = http_client(settings.chroma_host, settings.chroma_port, settings.chroma_ssl,
                                      settings.chroma_token)
-            return cls(Index(Path(settings.index), settings.embedding_model, chroma=chroma), settings)
+            index = Index(Path(settings.index), settings.embedding_model, chroma=chroma,
+                          device=settings.embedding_device, batch_size=settings.embedding_batch_size)
+            return cls(index, settings)
         except (SettingsError, IndexMismatch, ModelError, ChromaUnavailable) as e:
             raise HmiqaError(str(e)) from None
 
@@ -79,32 +115,35 @@ class Assistant:
 
     def refresh(self) -> None:
         """Notice documents another process added or removed (a shared Chroma server, or `hmiqa
-        ingest` beside a running app) before answering."""
-        if self.index.refresh():
+        ingest` beside a running app) before answering. Readers call it on entry, never inside."""
+        if not self.index.lock.holding() and self.index.refresh():
             self._docs.clear()
 
     def close(self) -> None:
         self.index.close()
 
+    @writes
     def ingest(self, paths: list[str | Path], prune: bool = False,
                progress: Callable[[int, int, str, str], None] | None = None) -> IngestReport:
         self._docs.clear()
         return ingest(self.index, [Path(p) for p in paths], prune=prune,
                       max_tokens=self.settings.chunk_tokens, progress=progress)
 
+    @writes
     def upload(self, name: str, data: bytes) -> uploads.UploadResult:
         """Check, save under the index's uploads/ folder and ingest one report that arrived as bytes (the
         app's uploader, the API). Raises uploads.UploadRejected (type, size, empty) before touching anything;
         a file that fails to ingest leaves the index, and an earlier upload of the same name, as they were."""
         return uploads.add_upload(self, name, data)
 
+    @reads
     def documents(self) -> list[Document]:
-        self.refresh()
         docs = self.index.catalog.documents()
         for d in docs:
             d.n_chunks = self.index.catalog.chunk_count(d.doc_id)
         return docs
 
+    @reads
     def document(self, doc_id: str) -> Document:
         doc = self.index.catalog.document(doc_id)
         if doc is None:
@@ -112,6 +151,7 @@ class Assistant:
         doc.n_chunks = self.index.catalog.chunk_count(doc_id)
         return doc
 
+    @writes
     def remove(self, doc_id: str) -> Document:
         """Take a document out of the index (catalog, vectors, BM25); its file is left alone."""
         doc = self.document(doc_id)
@@ -120,6 +160,7 @@ class Assistant:
         self._docs.pop(doc_id, None)
         return doc
 
+    @reads
     def covered(self, field: str) -> list:
         """What the indexed reports cover: their distinct forces, years, programmes or kinds."""
         if field == "forces":
@@ -128,6 +169,7 @@ class Assistant:
             raise HmiqaError(f"unknown field '{field}'; choose forces, year, programme or kind")
         return self.index.catalog.distinct(field)
 
+    @reads
     def passages(self) -> dict:
         """Every indexed passage by chunk id, to show a citation inside its passage."""
         return self.index.chunk_map()
@@ -140,6 +182,7 @@ class Assistant:
     def stats(self) -> dict:
         return self.index.stats()
 
+    @reads
     def filters(self, forces: list[str] | None = None, year_from: int | None = None,
                 year_to: int | None = None, programmes: list[str] | None = None,
                 kinds: list[str] | None = None, doc_ids: list[str] | None = None) -> Filters:
@@ -158,6 +201,7 @@ class Assistant:
         return Filters(forces=resolved, year_from=year_from, year_to=year_to, programmes=list(programmes or []),
                        kinds=list(kinds or []), doc_ids=list(doc_ids or []))
 
+    @reads
     def search(self, question: str, k: int | None = None, filters: Filters | None = None,
                retriever: str | None = None, prefer: Preferences | None = None) -> list[Passage]:
         """Passages for `question`: `filters` remove (hard), `prefer` only ranks (soft)."""
@@ -166,7 +210,6 @@ class Assistant:
         k = k or self.settings.k
         if not 1 <= k <= 100:
             raise HmiqaError(f"k={k} is out of range; ask for 1 to 100 passages")
-        self.refresh()
         try:
             name = retriever or self.settings.retriever
             options = dict(fusion=self.settings.fusion, rrf_k=self.settings.rrf_k, alpha=self.settings.alpha,
@@ -179,6 +222,7 @@ class Assistant:
 
     # --- findings: recommendations, areas for improvement, grades, and what became of them ---
 
+    @reads
     def resolve_force(self, force: str) -> str:
         """A force named as users name it ("Cambs", "Hampshire Constabulary"), checked against the corpus."""
         if not force or not force.strip():
@@ -204,25 +248,26 @@ class Assistant:
             out += hits
         return list(dict.fromkeys(out))
 
+    @reads
     def findings(self, force: str | None = None, kinds: list[str] | tuple[str, ...] | None = None,
                  themes: list[str] | None = None) -> list[Finding]:
         """Findings extracted from the indexed reports, optionally for one force, kinds and themes."""
-        self.refresh()
-        self.index.findings.sync(self.index.catalog)
+        self.index.sync_findings()
         name = self.resolve_force(force) if force else None
         wanted = self.resolve_themes(themes)
         return [f for f in self.index.findings.all(tuple(kinds) if kinds else None)
                 if (name is None or name in f.forces) and (not wanted or any(t in f.themes for t in wanted))]
 
+    @reads
     def follow_through(self) -> FollowThrough:
-        self.refresh()
-        changed = self.index.findings.sync(self.index.catalog)
+        changed = self.index.sync_findings()
         gen = self.index.catalog.generation()
         if self._follow is None or self._follow[0] != gen or changed:
             docs = {d.doc_id: d for d in self.index.catalog.documents()}
             self._follow = (gen, FollowThrough(self.index.findings.all(), docs, self.index.embedder.embed))
         return self._follow[1]
 
+    @reads
     def brief(self, force: str, themes: list[str] | None = None, since: int | None = None) -> Brief:
         """The fieldwork brief for `force`: grades over time, recommendations and areas for improvement
         with their follow-through, what the force said it did, and lines of enquiry; all cited."""
@@ -234,6 +279,7 @@ class Assistant:
         judgments = [f for f in ft.findings if f.kind == "judgment" and name in f.forces]
         return build_brief(name, ft.track(name), judgments, ft.docs, self.chunk_at, themes=wanted, since=since)
 
+    @reads
     def chunk_at(self, doc_id: str, start: int, end: int):
         """The chunk holding most of doc_id[start:end], so a citation opens at its passage."""
         best, overlap = None, 0
@@ -249,9 +295,10 @@ class Assistant:
     # --- answering -------------------------------------------------------------------------
 
     def _doc(self, doc_id: str) -> Document:
-        if doc_id not in self._docs:
-            self._docs[doc_id] = self.document(doc_id)
-        return self._docs[doc_id]
+        """A cited document's record (without its text), as the corpus being read has it."""
+        doc = self._docs.get(doc_id) or self.index.header(doc_id) or self.document(doc_id)
+        self._docs[doc_id] = doc
+        return doc
 
     def boilerplate(self) -> set[str]:
         """Sentence shapes several reports print word for word, per corpus generation."""
@@ -274,6 +321,7 @@ class Assistant:
     def period(self, doc_id: str) -> str | None:
         return self._doc(doc_id).period
 
+    @reads
     def understand(self, question: str, history: list | None = None, filters: Filters | None = None,
                    drop: tuple[str, ...] | list[str] = ()) -> Query:
         """The question's filters and topic, resolved against earlier turns; caller filters win.
@@ -306,6 +354,7 @@ class Assistant:
                 q.programmes, q.sources["programmes"] = list(filters.programmes), "caller"
         return q
 
+    @reads
     def retrieve(self, question: str, filters: Filters | None = None, history: list | None = None,
                  k: int = 8, drop: tuple[str, ...] | list[str] = ()) -> Retrieval:
         """The passages an answer is built from: filters and topic understood from the question (and
@@ -339,6 +388,7 @@ class Assistant:
                              programmes=[] if set_by_caller("programmes") else list(q.programmes))
         return hard, prefer
 
+    @reads
     def ask(self, question: str, filters: Filters | None = None, history: list | None = None,
             mode: str = "extractive", k: int = 8, drop: tuple[str, ...] | list[str] = ()) -> Answer:
         if not question or not question.strip():

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -15,11 +16,20 @@ def _stemmer():
     return Stemmer.Stemmer("english")
 
 
+_local = threading.local()
+
+
+def _thread_stemmer():
+    """PyStemmer's objects are not thread-safe: one per thread that searches."""
+    if getattr(_local, "stemmer", None) is None:
+        _local.stemmer = _stemmer()
+    return _local.stemmer
+
+
 class BM25Index:
     def __init__(self, retriever, chunk_ids: list[str]):
         self.retriever = retriever
         self.chunk_ids = chunk_ids
-        self.stemmer = _stemmer()
 
     @classmethod
     def build(cls, chunks: list[Chunk]) -> "BM25Index | None":
@@ -50,7 +60,7 @@ class BM25Index:
 
     def scores(self, query: str) -> np.ndarray:
         import bm25s
-        tokens = bm25s.tokenize([query], stopwords="en", stemmer=self.stemmer, return_ids=False,
+        tokens = bm25s.tokenize([query], stopwords="en", stemmer=_thread_stemmer(), return_ids=False,
                                 show_progress=False)[0]
         vocab = self.retriever.vocab_dict
         tokens = [t for t in tokens if t in vocab]

@@ -151,6 +151,11 @@ class Catalog:
         rows = self.db.execute("SELECT data FROM documents WHERE status='ready' ORDER BY source")
         return [Document.from_dict(json.loads(r[0])) for r in rows]
 
+    def headers(self) -> dict[str, Document]:
+        """Every ready document's record without its text (titles, sections, pages, metadata)."""
+        rows = self.db.execute("SELECT doc_id, json_remove(data, '$.text') FROM documents WHERE status='ready'")
+        return {r[0]: Document.from_dict(json.loads(r[1]) | {"text": ""}) for r in rows}
+
     def document(self, doc_id: str) -> Document | None:
         row = self.db.execute("SELECT data FROM documents WHERE doc_id=? AND status='ready'",
                               (doc_id,)).fetchone()

@@ -122,6 +122,13 @@ class ChromaCatalog:
         docs = [Document.from_dict(json.loads(t)) for _, _, t in self._rows({"status": "ready"}, with_text=True)]
         return sorted(docs, key=lambda d: d.source)
 
+    def headers(self) -> dict[str, Document]:
+        out = {}
+        for d in self.documents():
+            d.text = ""
+            out[d.doc_id] = d
+        return out
+
     def document(self, doc_id: str) -> Document | None:
         got = self.docs.get(ids=[doc_id], include=["metadatas", "documents"])
         if not got["ids"] or got["metadatas"][0].get("status") != "ready":

@@ -27,27 +27,47 @@ def model_path(name: str) -> str:
                      f"use '{DEFAULT_MODEL}' (bundled) or the path of a sentence-transformers model on disk")
 
 
+def resolve_device(device: str) -> str:
+    """'auto' is a GPU when torch sees one, else the CPU; asking for a GPU torch cannot see is an error."""
+    import torch
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ModelError(f"embedding_device is '{device}' but torch sees no CUDA device here (torch "
+                         f"{torch.__version__}); use 'auto' or 'cpu', or install a CUDA build of torch")
+    return device
+
+
 @cache
-def _load(path: str):
-    """One copy of a model per process, however many indexes are open."""
+def _load(path: str, device: str):
+    """One copy of a model per process and device, however many indexes are open."""
     offline.enforce()
     from sentence_transformers import SentenceTransformer
-    return SentenceTransformer(path, device="cpu")
+    return SentenceTransformer(path, device=device)
 
 
 class Embedder:
     remembered = 2048  # query vectors kept (1.5 KB each)
 
-    def __init__(self, name: str = DEFAULT_MODEL, batch_size: int = 32):
+    def __init__(self, name: str = DEFAULT_MODEL, batch_size: int = 32, device: str = "auto"):
         self.name = name
         self.batch_size = batch_size
         self._path = model_path(name)
+        # 'auto' waits for the model's first use (importing torch takes a second `hmiqa docs` need not
+        # pay); a GPU asked for by name is checked now, so a wrong setting fails at start-up
+        self._device = device if device == "auto" else resolve_device(device)
         self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
     @cached_property
     def model(self):
-        return _load(self._path)
+        return _load(self._path, self.device)
+
+    @property
+    def device(self) -> str:
+        if self._device == "auto":
+            self._device = resolve_device("auto")
+        return self._device
 
     @property
     def window(self) -> int:

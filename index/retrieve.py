@@ -37,8 +37,16 @@ class DenseRetriever:
         chunks = self.index.chunk_map()
         if not chunks or not query.strip():
             return []
-        hits = self.index.vectors.query(self.index.embedder.embed_query(query), k, filters)
-        hits = [(cid, s) for cid, s in hits if cid in chunks]
+        vector, n = self.index.embedder.embed_query(query), k
+        while True:
+            found = self.index.vectors.query(vector, n, filters)
+            hits = [(cid, s) for cid, s in found if cid in chunks]
+            # vectors of a report being ingested are in the store before readers see its chunks: look
+            # further so the k nearest of the corpus being read come back, as they would without it
+            if len(hits) >= k or len(found) < n:
+                break
+            n *= 2
+        hits = hits[:k]
         return [Passage.of(chunks[cid], s, r + 1, {"dense": s}) for r, (cid, s) in enumerate(hits)]
 
 

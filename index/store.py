@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 from ingest.records import Chunk, Document
@@ -11,6 +12,7 @@ from .catalog import Catalog
 from .embed import Embedder
 from .filters import Columns
 from .findings_store import FindingsStore
+from .locks import ReadWriteLock
 from .sentences import SentenceVectors, embed_sentences
 from .vectors import VectorStore
 
@@ -24,7 +26,7 @@ class Index:
     (a client of a Chroma server), everything shared lives in that server and `path` holds only
     this process's uploads and feedback."""
 
-    def __init__(self, path: Path, embedding_model: str, chroma=None):
+    def __init__(self, path: Path, embedding_model: str, chroma=None, device: str = "auto", batch_size: int = 32):
         self.path = Path(path)
         self.path.mkdir(parents=True, exist_ok=True)
         self.server = chroma is not None
@@ -41,11 +43,17 @@ class Index:
                 f"the index at {self.path} was built with embedding model '{built_with}', not "
                 f"'{embedding_model}'. Use the same model, or ingest into a new --index directory")
         self.catalog.set_meta("embedding_model", embedding_model)
-        self.embedder = Embedder(embedding_model)
+        self.embedder = Embedder(embedding_model, batch_size=batch_size, device=device)
         self.findings = FindingsStore(self.path / "findings.sqlite")
+        # readers share the caches below; writers swap them under `lock` (index/locks.py), and a
+        # reader that finds one empty fills it under `_build`, so two readers never build one twice
+        self.lock = ReadWriteLock()
+        self._build = threading.RLock()
+        self._retired: list[str] = []  # documents taken out whose vectors readers may still be using
         self._bm25: BM25Index | None = None
         self._bm25_loaded = False
         self._chunks: dict[str, Chunk] | None = None
+        self._headers: dict[str, Document] = {}  # the chunk map's documents, without their text
         self.migrated = self._migrate()
         self._columns: Columns | None = None
         self._doc_vectors: tuple[dict[str, int], "object"] | None = None
@@ -67,17 +75,22 @@ class Index:
         bm25 = self.bm25
         if bm25 is None:
             return None
-        if self._columns is None or self._columns.chunk_ids is not bm25.chunk_ids:
-            self._columns = Columns.build(bm25.chunk_ids, self.chunk_map())
-            self._columns.chunk_ids = bm25.chunk_ids
-        return self._columns
+        with self._build:
+            if self._columns is None or self._columns.chunk_ids is not bm25.chunk_ids:
+                columns = Columns.build(bm25.chunk_ids, self.chunk_map())
+                columns.chunk_ids = bm25.chunk_ids
+                self._columns = columns
+            return self._columns
 
     def doc_vectors(self):
         """(doc_id -> row, matrix) of the document vectors, reloaded when the corpus changes."""
-        if self._doc_vectors is None:
-            ids, matrix = self.vectors.doc_matrix()
-            self._doc_vectors = ({d: i for i, d in enumerate(ids)}, matrix)
-        return self._doc_vectors
+        with self._build:
+            if self._doc_vectors is None:
+                ids, matrix = self.vectors.doc_matrix()
+                self.chunk_map()
+                keep = [i for i, d in enumerate(ids) if d in self._headers]  # the corpus being read
+                self._doc_vectors = ({ids[i]: r for r, i in enumerate(keep)}, matrix[keep] if keep else matrix[:0])
+            return self._doc_vectors
 
     def _migrate(self) -> list[str]:
         """Indexes built before programme and kind (pipeline version 1) get both fields in the
@@ -98,51 +111,87 @@ class Index:
             done.append(doc_id)
         return done
 
+    def moved(self) -> bool:
+        """Another process changed the corpus since the caches were filled."""
+        return self.catalog.generation() != self._generation
+
     def refresh(self) -> bool:
-        """Drop cached chunks and BM25 when another process (or this one) changed the corpus."""
-        gen = self.catalog.generation()
-        if gen == self._generation:
+        """Drop cached chunks and BM25 when another process (or this one) changed the corpus. Takes
+        the write lock: call it before reading, never while reading."""
+        if not self.moved():
             return False
-        self._generation, self._chunks, self._bm25, self._bm25_loaded = gen, None, None, False
-        self._columns = self._doc_vectors = None
-        return True
+        with self.lock.write():
+            gen = self.catalog.generation()
+            if gen == self._generation:
+                return False
+            self._generation, self._chunks, self._bm25, self._bm25_loaded = gen, None, None, False
+            self._columns = self._doc_vectors = None
+            self._headers = {}
+            return True
 
     @property
     def bm25_path(self) -> Path:
         return self.path / "bm25"
 
     def chunk_map(self) -> dict[str, Chunk]:
-        if self._chunks is None:
-            self._chunks = {c.chunk_id: c for c in self.catalog.chunks()}
-        return self._chunks
+        chunks = self._chunks
+        if chunks is None:
+            with self._build:
+                if self._chunks is None:
+                    chunks, self._headers = self._read_corpus()
+                    self._chunks = chunks  # last: a reader that sees the chunks sees their headers
+                chunks = self._chunks
+        return chunks
+
+    def _read_corpus(self) -> tuple[dict[str, Chunk], dict[str, Document]]:
+        # chunks first: every document whose chunks are read was committed before its header is read
+        chunks = {c.chunk_id: c for c in self.catalog.chunks()}
+        return chunks, self.catalog.headers()
+
+    def header(self, doc_id: str) -> Document | None:
+        """A document of the chunk map readers use (without its text): still there while a new version
+        replaces it, until the corpus readers see is swapped."""
+        self.chunk_map()
+        return self._headers.get(doc_id)
 
     @property
     def bm25(self) -> BM25Index | None:
-        if not self._bm25_loaded:
-            self._bm25 = None if self.server else BM25Index.load(self.bm25_path)
-            if self._bm25 is not None and set(self._bm25.chunk_ids) != set(self.chunk_map()):
-                self._bm25 = None  # stale (a crash between catalog and BM25 writes): rebuild
-            if self._bm25 is None and self.chunk_map():
-                self.rebuild_bm25()
-            self._bm25_loaded = True
-        return self._bm25
+        if self._bm25_loaded:
+            return self._bm25
+        with self._build:
+            if not self._bm25_loaded:
+                bm25 = None if self.server else BM25Index.load(self.bm25_path)
+                if bm25 is not None and set(bm25.chunk_ids) != set(self.chunk_map()):
+                    bm25 = None  # stale (a crash between catalog and BM25 writes): rebuild
+                if bm25 is None and self.chunk_map():
+                    bm25 = self._built_bm25(list(self.chunk_map().values()))
+                self._bm25, self._bm25_loaded = bm25, True
+            return self._bm25
 
-    def rebuild_bm25(self) -> None:
-        self._generation = self.catalog.generation()  # before reading: a later change is seen next time
-        self._chunks = self._columns = self._doc_vectors = None
-        chunks = list(self.chunk_map().values())
-        self._bm25 = BM25Index.build(chunks)
+    def _built_bm25(self, chunks: list[Chunk]) -> BM25Index | None:
+        bm25 = BM25Index.build(chunks)
         if self.server:
             pass  # in memory only: each process builds its own from the shared chunks
-        elif self._bm25 is not None:
-            self._bm25.save(self.bm25_path)
+        elif bm25 is not None:
+            bm25.save(self.bm25_path)
         else:
             import shutil
             shutil.rmtree(self.bm25_path, ignore_errors=True)
-        self._bm25_loaded = True
+        return bm25
+
+    def rebuild_bm25(self) -> None:
+        """BM25 and the chunk map from the catalog, built beside the ones readers use, then swapped in."""
+        gen = self.catalog.generation()  # before reading: a later change is seen next time
+        chunks, headers = self._read_corpus()
+        bm25 = self._built_bm25(list(chunks.values()))
+        with self.lock.write():
+            self._generation, self._chunks, self._headers, self._bm25 = gen, chunks, headers, bm25
+            self._bm25_loaded = True
+            self._columns = self._doc_vectors = None
 
     # The one write path: every change to what is indexed goes through add, remove and repair, then
-    # settle, so the catalog, the Chroma vectors, BM25 and the findings store stay in step.
+    # settle, so the catalog, the Chroma vectors, BM25 and the findings store stay in step. Readers go
+    # on with the corpus they started with (chunk map, BM25, vectors) until settle swaps in the new one.
 
     def add(self, doc: Document, chunks: list[Chunk], vectors, doc_vector, replaces: list[str] = (),
             sentences: list[SentenceVectors] = ()) -> None:
@@ -154,27 +203,31 @@ class Index:
         self.vectors.delete_doc(doc.doc_id)
         self.vectors.add(chunks, vectors)
         self.vectors.add_doc([doc.doc_id], doc_vector)
-        self.catalog.commit(doc.doc_id, replaced=list(replaces))
-        for old in replaces:
-            if old != doc.doc_id:
-                self.vectors.delete_doc(old)
+        with self.lock.write():
+            self.catalog.commit(doc.doc_id, replaced=list(replaces))
+            self._retired += [old for old in replaces if old != doc.doc_id]
 
     def remove(self, doc_ids: list[str]) -> None:
-        """Take documents out: their vectors, then their catalog rows (and chunks)."""
-        for doc_id in doc_ids:
-            self.vectors.delete_doc(doc_id)
-            self.catalog.delete(doc_id)
+        """Take documents out: their catalog rows (and chunks) now, their vectors once readers no longer
+        use them (settle); a crash in between leaves vectors of no document, which repair() removes."""
+        with self.lock.write():
+            for doc_id in doc_ids:
+                self.catalog.delete(doc_id)
+            self._retired += doc_ids
 
     def repair(self) -> list[str]:
         """Remove what an interrupted ingest left half-written; returns the doc_ids removed."""
-        removed = list(self.catalog.pending())
-        self.remove(removed)
-        ready = {d.doc_id for d in self.catalog.documents()}
-        if self.vectors.count():
-            for doc_id in self.vectors.doc_ids() - ready:
+        with self.lock.write():
+            removed = list(self.catalog.pending())
+            for doc_id in removed:
                 self.vectors.delete_doc(doc_id)
-                removed.append(doc_id)
-        return removed
+                self.catalog.delete(doc_id)
+            ready = {d.doc_id for d in self.catalog.documents()}
+            if self.vectors.count():
+                for doc_id in self.vectors.doc_ids() - ready:
+                    self.vectors.delete_doc(doc_id)
+                    removed.append(doc_id)
+            return removed
 
     def add_missing_sentences(self) -> int:
         """Indexes built before sentence vectors were stored get them (run by ingest, a writer);
@@ -191,9 +244,19 @@ class Index:
     def settle(self, changed: bool = True) -> None:
         """After a batch of writes: BM25 rebuilt from the catalog's chunks (when anything changed) and
         the findings store brought up to the catalog."""
-        if changed:
+        if changed or self._retired:
             self.rebuild_bm25()
-        self.findings.sync(self.catalog)
+        # readers now use the corpus without them: the vectors of removed and replaced documents can go
+        retired, self._retired = self._retired, []
+        for doc_id in retired:
+            if (status := self.catalog.status(doc_id)) is None or status[1] != "ready":  # not indexed again since
+                self.vectors.delete_doc(doc_id)
+        self.sync_findings()
+
+    def sync_findings(self) -> bool:
+        """The findings store brought up to the catalog (readers may call it; one at a time)."""
+        with self._build:
+            return self.findings.sync(self.catalog)
 
     def size_on_disk(self) -> int:
         return sum(p.stat().st_size for p in self.path.rglob("*") if p.is_file())

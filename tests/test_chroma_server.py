@@ -11,6 +11,8 @@ import sys
 import httpx
 import pytest
 
+from assistant import Assistant
+
 from .conftest import ROOT, SEEDS
 from .test_api import serve, wait_ready
 from .helpers import free_port, wait_for
@@ -53,6 +55,10 @@ def test_processes_share_one_chroma_server(chroma, tmp_path):
         assert ingest.returncode == 0, ingest.stderr
         assert "5 added" in ingest.stdout
         assert not (tmp_path / "cli-local" / "catalog.sqlite").exists(), "nothing shared is kept locally"
+        probe = Assistant.open(tmp_path / "probe", chroma_host="127.0.0.1", chroma_port=int(chroma["HMIQA_CHROMA_PORT"]))
+        chunk_ids = list(probe.index.chunk_map())
+        assert len(chunk_ids) > 100
+        assert set(probe.index.sentence_vectors(chunk_ids)) == set(chunk_ids), "sentence vectors shared by the server"
 
         docs = httpx.get(f"{url}/v1/documents").json()
         assert len(docs) == 5

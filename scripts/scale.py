@@ -1,0 +1,233 @@
+"""How the index behaves at the size of the inspectorate's whole library.
+
+Builds indexes of N chunks through the store's own write path (`Index.add` per 50-chunk document,
+then `Index.settle`), from real report sentences recombined into chunks. Vectors: the real model's
+for a sample of chunks and sentences, perturbed copies of those for the rest, so that a million
+chunks do not take a day to embed on two cores. Then, in a fresh process per size, it measures
+search p50/p95 with and without filters, extractive answer p50, cold start (open + first answer),
+adding one real 49-chunk report (`hmiqa ingest` of a seed), peak RSS and the index's size on disk.
+
+    .venv/bin/python scripts/scale.py --sizes 10000,100000 --out docs/BENCHMARKS.md
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ingest.chunk import context_line, sentence_spans  # noqa: E402
+from ingest.forces import FORCES  # noqa: E402
+from ingest.programmes import PROGRAMMES  # noqa: E402
+from ingest.records import Chunk, Document  # noqa: E402
+
+CHUNKS_PER_DOC = 50
+SAMPLE = 1500  # chunks embedded for real; the rest reuse their vectors with noise
+QUESTIONS = ["What progress has been made on vetting since 2014?", "Are refused gifts recorded in the register?",
+             "How many public complaints were received?", "Does the anti-corruption unit have the capacity to be proactive?",
+             "What did the inspectorate recommend about stop and search?", "How is the force tackling domestic abuse?"]
+NEW_REPORT = ROOT / "data" / "reports" / "000_d608bf2d84913752.txt"
+
+
+def source_sentences(folders: list[Path]) -> list[str]:
+    out = []
+    for folder in folders:
+        for f in sorted(folder.rglob("*")):
+            if f.suffix.lower() in (".txt", ".md") and f.is_file():
+                text = f.read_text(errors="replace")
+                out += [text[s:e] for s, e in sentence_spans(text) if 8 <= len(text[s:e].split()) <= 60
+                        and "\n" not in text[s:e]]
+    return sorted(set(out))
+
+
+def build(path: Path, n_chunks: int, sentences: list[str], seed: int = 7) -> dict:
+    from index.sentences import SentenceVectors
+    from index.store import Index
+    from ingest.chunk import quotable_spans
+
+    rng = random.Random(seed)
+    nrng = np.random.default_rng(seed)
+    index = Index(path, "all-MiniLM-L6-v2")
+    forces, years = list(FORCES), list(range(2011, 2026))
+    real_chunks: list[np.ndarray] = []
+    real_sentences: list[np.ndarray] = []
+    t0 = time.perf_counter()
+    embed_s = 0.0
+    made = 0
+    d = 0
+    while made < n_chunks:
+        force, year, programme = rng.choice(forces), rng.choice(years), rng.choice(PROGRAMMES)
+        title = f"{force}: {programme} inspection {year}"
+        pieces, spans, pos = [], [], 0
+        for _ in range(min(CHUNKS_PER_DOC, n_chunks - made)):
+            body = " ".join(rng.sample(sentences, rng.randint(5, 9)))
+            spans.append((pos, pos + len(body)))
+            pieces.append(body)
+            pos += len(body) + 2
+        text = "\n\n".join(pieces)
+        doc_id = f"{d:016x}"
+        doc = Document(doc_id=doc_id, source=f"/scale/{doc_id}.txt", title=title, forces=[force], year=year,
+                       published=None, inspection_year=None, period=None, programme=programme,
+                       kind="force inspection", inspectorate="HMICFRS", sections=[], pages=[],
+                       metadata_confidence={}, text=text, file_hash=doc_id)
+        context = context_line(doc, "")
+        chunks = [Chunk(chunk_id=f"{doc_id}:{i:04d}", doc_id=doc_id, ordinal=i, text=text[s:e], start=s, end=e,
+                        section="", page_start=None, page_end=None, forces=[force], year=year, programme=programme,
+                        kind="force inspection", title=title, context=context) for i, (s, e) in enumerate(spans)]
+        doc.n_chunks = len(chunks)
+        quotable = [quotable_spans(c.text) for c in chunks]
+        if len(real_chunks) < SAMPLE:  # the model's own vectors
+            t = time.perf_counter()
+            vectors = index.embedder.embed([c.indexed_text for c in chunks])
+            sv = index.embedder.embed([c.text[s:e] for c, q in zip(chunks, quotable) for s, e in q])
+            embed_s += time.perf_counter() - t
+            real_chunks += list(vectors)
+            real_sentences += list(sv)
+        else:  # a sampled real vector, moved a little and renormalised
+            vectors = _perturbed(real_chunks, len(chunks), rng, nrng)
+            sv = _perturbed(real_sentences, sum(len(q) for q in quotable), rng, nrng)
+        sentence_rows, i = [], 0
+        for c, q in zip(chunks, quotable):
+            sentence_rows.append(SentenceVectors(c.chunk_id, np.asarray(q, dtype=np.int32).reshape(-1, 2),
+                                                 np.asarray(sv[i:i + len(q)], dtype=np.float16)))
+            i += len(q)
+        index.add(doc, chunks, vectors, vectors[:1], sentences=sentence_rows)
+        made += len(chunks)
+        d += 1
+        if d % 200 == 0:
+            print(f"  {made:,} chunks, {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
+    t = time.perf_counter()
+    index.settle()
+    settle_s = time.perf_counter() - t
+    index.close()
+    return {"chunks": made, "documents": d, "build_s": round(time.perf_counter() - t0, 1),
+            "embed_s": round(embed_s, 1), "settle_s": round(settle_s, 1)}
+
+
+def _perturbed(pool: list[np.ndarray], n: int, rng: random.Random, nrng) -> np.ndarray:
+    base = np.stack([pool[rng.randrange(len(pool))] for _ in range(n)]) if n else np.zeros((0, 384), np.float32)
+    moved = base + nrng.normal(0, 0.03, base.shape).astype(np.float32)
+    return (moved / np.linalg.norm(moved, axis=1, keepdims=True)).astype(np.float32)
+
+
+def measure(path: Path, rounds: int) -> dict:
+    """In its own process: cold start, searches, answers, one report added, peak RSS."""
+    from assistant import Assistant
+
+    t0 = time.perf_counter()
+    a = Assistant.open(path)
+    first = a.ask(QUESTIONS[0])
+    cold = time.perf_counter() - t0
+    assert first.citations or first.refused
+    filters = a.filters(forces=["Kent"], year_from=2016)
+    timings: dict[str, list[float]] = {"search": [], "search_filtered": [], "answer": []}
+    for r in range(rounds):
+        for q in QUESTIONS:
+            q = q if r == 0 else f"{q} ({r})"  # a new text each round: no remembered query vector
+            t = time.perf_counter()
+            a.search(q)
+            timings["search"].append(time.perf_counter() - t)
+            t = time.perf_counter()
+            a.search(q, filters=filters)
+            timings["search_filtered"].append(time.perf_counter() - t)
+            t = time.perf_counter()
+            a.ask(q)
+            timings["answer"].append(time.perf_counter() - t)
+    staged = path.parent / f"new-report-{path.name}"
+    staged.mkdir(exist_ok=True)
+    shutil.copy(NEW_REPORT, staged / NEW_REPORT.name)
+    t = time.perf_counter()
+    report = a.ingest([staged])
+    add_s = time.perf_counter() - t
+    assert report.ok and report.added, report.to_dict()
+    out = {"cold_start_s": cold, "add_report_s": add_s, "add_report_chunks": report.chunks_added,
+           "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+           "size_mb": sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6}
+    for name, values in timings.items():
+        ms = sorted(v * 1000 for v in values)
+        out[f"{name}_p50_ms"] = statistics.median(ms)
+        out[f"{name}_p95_ms"] = ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))]
+    a.close()
+    return out
+
+
+def markdown(rows: list[dict]) -> str:
+    lines = [f"## Scale\n\nRun {date.today()} by `scripts/scale.py` on {platform.machine()}, {os.cpu_count()} cores. "
+             f"Indexes built through `Index.add` ({CHUNKS_PER_DOC} chunks per document) from real report sentences "
+             f"recombined into chunks; the model's vectors for the first {SAMPLE} chunks and their sentences, "
+             "perturbed copies for the rest. Each size is measured in a fresh process: search and extractive "
+             "answers (hybrid, k=8; filtered: one force and a year range) over 6 questions x rounds, each a new "
+             "text; cold start is opening the index and model plus the first answer; adding a report is "
+             "`ingest` of one real 49-chunk seed report (embedding, writes, BM25).\n",
+             "| chunks | build s | search p50 / p95 ms | filtered p50 / p95 ms | answer p50 / p95 ms | cold start s | add one report s | peak RSS MB | on disk MB |",
+             "|---:|---:|---|---|---|---:|---:|---:|---:|"]
+    for r in rows:
+        lines.append(f"| {r['chunks']:,} | {r['build_s']:.0f} | {r['search_p50_ms']:.0f} / {r['search_p95_ms']:.0f} | "
+                     f"{r['search_filtered_p50_ms']:.0f} / {r['search_filtered_p95_ms']:.0f} | "
+                     f"{r['answer_p50_ms']:.0f} / {r['answer_p95_ms']:.0f} | {r['cold_start_s']:.1f} | "
+                     f"{r['add_report_s']:.1f} | {r['peak_rss_mb']:.0f} | {r['size_mb']:.0f} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--sizes", default="10000,100000", help="comma-separated chunk counts")
+    p.add_argument("--work", type=Path, default=ROOT / "var" / "scale", help="where the indexes are built")
+    p.add_argument("--rounds", type=int, default=5, help="rounds of the 6 questions per measurement")
+    p.add_argument("--corpus", type=Path, action="append", default=[],
+                   help="extra folders of .txt/.md reports whose sentences are recombined (default: the seeds, "
+                        "and ../shared/realdev/corpus where present)")
+    p.add_argument("--out", type=Path, help="replace the 'Scale' section of this Markdown file")
+    p.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # the child process
+    args = p.parse_args()
+    if args.measure:
+        print(json.dumps(measure(args.measure, args.rounds)))
+        return
+    folders = [ROOT / "data" / "reports"] + args.corpus
+    realdev = ROOT.parent / "shared" / "realdev" / "corpus"
+    if not args.corpus and realdev.exists():
+        folders.append(realdev)
+    sentences = source_sentences(folders)
+    print(f"{len(sentences):,} distinct sentences from {len(folders)} folder(s)", file=sys.stderr)
+    rows = []
+    for n in [int(x) for x in args.sizes.split(",")]:
+        path = args.work / f"index-{n}"
+        shutil.rmtree(path, ignore_errors=True)
+        shutil.rmtree(args.work / f"new-report-index-{n}", ignore_errors=True)
+        built = build(path, n, sentences)
+        print(f"built {n:,}: {built}", file=sys.stderr, flush=True)
+        child = subprocess.run([sys.executable, __file__, "--measure", str(path), "--rounds", str(args.rounds)],
+                               capture_output=True, text=True)
+        if child.returncode:
+            raise SystemExit(f"measuring {n:,} chunks failed:\n{child.stderr[-3000:]}")
+        row = built | json.loads(child.stdout.strip().splitlines()[-1])
+        print(json.dumps(row), flush=True)
+        rows.append(row)
+    table = markdown(rows)
+    print(table)
+    if args.out:
+        text = args.out.read_text() if args.out.exists() else "# Benchmarks\n"
+        if re.search(r"^## Scale\n", text, re.M):
+            text = re.sub(r"^## Scale\n.*?(?=^## |\Z)", lambda _: table + "\n", text, flags=re.S | re.M)
+        else:
+            text = text.rstrip() + "\n\n" + table
+        args.out.write_text(text)
+
+
+if __name__ == "__main__":
+    main()
