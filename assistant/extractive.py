@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ingest.boilerplate import key as shape_key
 from ingest.chunk import quotable_spans
 from index.records import Passage
 
-from .boilerplate import shape
 from .citing import of_passage
 from .records import AnswerSentence, Citation
 
@@ -145,9 +145,9 @@ def candidates(passages: list[Passage], headings: dict[str, set[str]] | None = N
 
 
 def score(cands: list[Candidate], topic: str, question: str, embed, progress: bool = False,
-          boilerplate: set[str] | None = None, rank_weight: float = 0.4, embed_query=None) -> None:
+          boilerplate: set[int] | None = None, rank_weight: float = 0.4, embed_query=None) -> None:
     """`embed` maps sentences to unit vectors (those without a stored one), `embed_query` one
-    question (cached by the index's embedder); `boilerplate`: sentence shapes printed in many reports (assistant/boilerplate.py), quoted last;
+    question (cached by the index's embedder); `boilerplate`: keys of sentence shapes printed in many reports (ingest/boilerplate.py), quoted last;
     `rank_weight`: how much the passage's retrieval score counts (the `rank_weight` setting)."""
     if not cands:
         return
@@ -177,7 +177,7 @@ def score(cands: list[Candidate], topic: str, question: str, embed, progress: bo
         # the passage's retrieval rank is evidence too: it weighed exact terms, meaning and the report
         c.score = (c.evidence + (TYPE_BONUS if wanted and all(w.search(c.text) for w in wanted) else 0.0)
                    + rank_weight * max(0.0, c.passage.score) / top)
-        if boilerplate and shape(c.text) in boilerplate:
+        if boilerplate and shape_key(c.text) in boilerplate:
             c.score -= BOILERPLATE_PENALTY
         if not about_inspection and framing(c.text):
             c.score -= FRAMING_PENALTY

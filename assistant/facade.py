@@ -23,7 +23,7 @@ from index.retrieve import UnknownRetriever, get_retriever  # noqa: E402
 from index.store import Index, IndexMismatch  # noqa: E402
 from index.vectors import ChromaUnavailable, http_client  # noqa: E402
 
-from . import boilerplate, extractive, policy, tracked_answer, uploads  # noqa: E402
+from . import extractive, policy, tracked_answer, uploads  # noqa: E402
 from .brief import Brief, build as build_brief  # noqa: E402
 from .followthrough import FollowThrough  # noqa: E402
 from .query import Query, understand  # noqa: E402
@@ -88,7 +88,6 @@ class Assistant:
         self._docs: dict[str, Document] = {}
         self._llm = None  # built on first use of mode="llm", then reused
         self._follow: tuple[int, FollowThrough] | None = None  # per corpus generation: it caches embeddings
-        self._boilerplate: tuple[int, set[str]] | None = None
 
     @classmethod
     def open(cls, index_dir: str | Path | None = None, **overrides) -> "Assistant":
@@ -164,10 +163,10 @@ class Assistant:
     def covered(self, field: str) -> list:
         """What the indexed reports cover: their distinct forces, years, programmes or kinds."""
         if field == "forces":
-            return self.index.catalog.distinct_forces()
+            return self.index.distinct("forces")
         if field not in ("year", "programme", "kind"):
             raise HmiqaError(f"unknown field '{field}'; choose forces, year, programme or kind")
-        return self.index.catalog.distinct(field)
+        return self.index.distinct(field)
 
     @reads
     def passages(self) -> dict:
@@ -197,7 +196,7 @@ class Assistant:
             bad = [v for v in values or [] if v not in vocabulary]
             if bad:
                 raise HmiqaError(f"unknown {name} {bad}; use one of: {', '.join(vocabulary)} "
-                                 f"(the index has: {', '.join(self.index.catalog.distinct(name)) or 'no documents'})")
+                                 f"(the index has: {', '.join(self.index.distinct(name)) or 'no documents'})")
         return Filters(forces=resolved, year_from=year_from, year_to=year_to, programmes=list(programmes or []),
                        kinds=list(kinds or []), doc_ids=list(doc_ids or []))
 
@@ -231,7 +230,7 @@ class Assistant:
             name = force_table.resolve(force)
         except force_table.UnknownForce as e:
             raise HmiqaError(str(e)) from None
-        covered = self.index.catalog.distinct_forces()
+        covered = self.index.distinct("forces")
         if name not in covered:
             raise HmiqaError(f"no indexed report is about {name}; the index covers: "
                              f"{', '.join(covered) or 'no forces yet (ingest some reports)'}")
@@ -300,12 +299,9 @@ class Assistant:
         self._docs[doc_id] = doc
         return doc
 
-    def boilerplate(self) -> set[str]:
-        """Sentence shapes several reports print word for word, per corpus generation."""
-        gen = self.index.catalog.generation()
-        if self._boilerplate is None or self._boilerplate[0] != gen:
-            self._boilerplate = (gen, boilerplate.shapes_in_documents(self.index.chunk_map().values()))
-        return self._boilerplate[1]
+    def boilerplate(self) -> set[int]:
+        """Keys of the sentence shapes several reports print word for word."""
+        return self.index.boilerplate()
 
     def _headings(self, passages: list[Passage]) -> dict[str, set[str]]:
         """Each cited document's title and section headings, lower-cased: never quoted as findings."""
@@ -326,8 +322,8 @@ class Assistant:
                    drop: tuple[str, ...] | list[str] = ()) -> Query:
         """The question's filters and topic, resolved against earlier turns; caller filters win.
         `drop` names inferred filters the user removed ("forces", "years", "programmes")."""
-        years = self.index.catalog.distinct("year")
-        types = self.index.catalog.distinct("programme")
+        years = self.index.distinct("year")
+        types = self.index.distinct("programme")
         previous = None
         for turn in history or []:
             text = turn if isinstance(turn, str) else getattr(turn, "question", None) or turn.get("question", "")
@@ -412,7 +408,7 @@ class Assistant:
         t1 = time.perf_counter()
         if not passages and not applied.is_empty():
             return self._timed(self._emptied(answer, q, applied, query, k), t0, t1)
-        covered = set(self.index.catalog.distinct_forces()) if prefer.forces else set()
+        covered = set(self.index.distinct("forces")) if prefer.forces else set()
         absent = [f for f in prefer.forces if f not in covered]
         if absent and passages:  # a force no indexed report is about: say so, label what is shown
             return self._timed(self._emptied(answer, q, replace(applied, forces=absent), query, k,
@@ -522,10 +518,10 @@ class Assistant:
             if loosened != applied and self.search(query, k=1, filters=loosened):
                 culprit, relaxed = name, loosened
                 break
-        covered = {"force": ", ".join(self.index.catalog.distinct_forces()),
-                   "years": ", ".join(map(str, self.index.catalog.distinct("year"))),
-                   "programme": ", ".join(self.index.catalog.distinct("programme")),
-                   "kind": ", ".join(self.index.catalog.distinct("kind"))}
+        covered = {"force": ", ".join(self.index.distinct("forces")),
+                   "years": ", ".join(map(str, self.index.distinct("year"))),
+                   "programme": ", ".join(self.index.distinct("programme")),
+                   "kind": ", ".join(self.index.distinct("kind"))}
         if culprit is None:
             answer.answer = self._filter_line(q) + "No indexed report matches these filters."
             return answer

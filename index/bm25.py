@@ -1,4 +1,9 @@
-"""BM25 over the same chunk texts (with their context line), persisted beside the vectors."""
+"""BM25 over the same chunk texts (with their context line), persisted beside the vectors.
+
+Each chunk's tokens are kept (ids into one vocabulary, on disk beside the index), so a change
+tokenises only the chunks it adds: the score matrix is rebuilt from ids, which is several times
+faster than tokenising and stemming the whole corpus again (docs/BENCHMARKS.md, "Scale").
+"""
 from __future__ import annotations
 
 import json
@@ -26,42 +31,103 @@ def _thread_stemmer():
     return _local.stemmer
 
 
+def tokenize(texts: list[str]) -> list[list[str]]:
+    import bm25s
+    return bm25s.tokenize(texts, stopwords="en", stemmer=_thread_stemmer(), return_ids=False, show_progress=False)
+
+
+def _lucene_matrix(tokens: np.ndarray, lengths: np.ndarray, n_vocab: int, k1: float, b: float) -> dict:
+    """bm25s's score matrix (token-major CSC: for each token, the documents holding it and their
+    scores), computed with numpy over all tokens at once: bm25s's own builder loops over documents
+    in Python (5.6 s at 100k chunks, docs/BENCHMARKS.md "Scale"). Same formula: Lucene's idf and
+    term-frequency saturation."""
+    n_docs = len(lengths)
+    doc_of = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
+    pairs, tf = np.unique(doc_of * n_vocab + tokens, return_counts=True)
+    doc, tok = pairs // n_vocab, pairs % n_vocab
+    df = np.bincount(tok, minlength=n_vocab)
+    idf = np.log(1 + (n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
+    avg = lengths.mean() if n_docs else 1.0
+    tf = tf.astype(np.float32)
+    tfc = tf / (k1 * ((1 - b) + b * lengths[doc] / avg) + tf)
+    scores = (idf[tok] * tfc).astype(np.float32)
+    order = np.lexsort((doc, tok))
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(tok, minlength=n_vocab))])
+    return {"data": scores[order], "indices": doc[order].astype(np.int32), "indptr": indptr, "num_docs": n_docs}
+
+
 class BM25Index:
-    def __init__(self, retriever, chunk_ids: list[str]):
+    def __init__(self, retriever, chunk_ids: list[str], vocab: dict[str, int], tokens: np.ndarray,
+                 offsets: np.ndarray):
         self.retriever = retriever
         self.chunk_ids = chunk_ids
+        self.vocab = vocab  # token -> id, only ever extended
+        self.tokens = tokens  # every chunk's token ids, concatenated in chunk_ids order
+        self.offsets = offsets  # chunk i's tokens are tokens[offsets[i]:offsets[i + 1]]
+
+    def token_ids(self) -> dict[str, np.ndarray]:
+        return {cid: self.tokens[self.offsets[i]:self.offsets[i + 1]] for i, cid in enumerate(self.chunk_ids)}
+
+    def subset(self, rows: list[int]) -> "BM25Index":
+        """The tokens of these chunks only (for reuse by `build`; it cannot score)."""
+        per = [self.tokens[self.offsets[i]:self.offsets[i + 1]] for i in rows]
+        lengths = np.array([len(t) for t in per], dtype=np.int64)
+        offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        tokens = np.concatenate(per).astype(np.int32) if per and lengths.sum() else np.zeros(0, np.int32)
+        return BM25Index(None, [self.chunk_ids[i] for i in rows], self.vocab, tokens, offsets)
 
     @classmethod
-    def build(cls, chunks: list[Chunk]) -> "BM25Index | None":
+    def build(cls, chunks: list[Chunk], previous: "BM25Index | None" = None) -> "BM25Index | None":
+        """The index of `chunks`; the tokens of chunks `previous` already holds are reused."""
         import bm25s
         if not chunks:
             return None
-        tokens = bm25s.tokenize([c.indexed_text for c in chunks], stopwords="en", stemmer=_stemmer(),
-                                show_progress=False)
-        retriever = bm25s.BM25()
-        retriever.index(tokens, show_progress=False)
-        return cls(retriever, [c.chunk_id for c in chunks])
+        known = previous.token_ids() if previous is not None else {}
+        vocab = dict(previous.vocab) if previous is not None else {}
+        new = [c for c in chunks if c.chunk_id not in known]
+        fresh: dict[str, np.ndarray] = {}
+        for c, toks in zip(new, tokenize([c.indexed_text for c in new]) if new else [], strict=True):
+            fresh[c.chunk_id] = np.array([vocab.setdefault(t, len(vocab)) for t in toks], dtype=np.int32)
+        per_chunk = [known[c.chunk_id] if c.chunk_id in known else fresh[c.chunk_id] for c in chunks]
+        lengths = np.array([len(t) for t in per_chunk], dtype=np.int64)
+        offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        tokens = np.concatenate(per_chunk).astype(np.int32) if lengths.sum() else np.zeros(0, np.int32)
+        # the scoring matrix holds only the ids in use, renumbered
+        used = np.unique(tokens)
+        remap = np.full(len(vocab) + 1, -1, dtype=np.int64)
+        remap[used] = np.arange(len(used))
+        live_vocab = {t: int(remap[i]) for t, i in vocab.items() if remap[i] >= 0}
+        retriever = bm25s.BM25()  # method "lucene", k1 1.5, b 0.75: what bm25s.index would build
+        retriever.scores = _lucene_matrix(remap[tokens], lengths, len(used), retriever.k1, retriever.b)
+        live_vocab[""] = len(used)  # bm25s's empty token, as its own index() adds it
+        retriever.vocab_dict = live_vocab
+        retriever.unique_token_ids_set = set(live_vocab.values())
+        retriever.nonoccurrence_array = None  # only BM25L and BM25+ use one
+        return cls(retriever, [c.chunk_id for c in chunks], vocab, tokens, offsets)
 
     def save(self, path: Path) -> None:
         tmp = path.with_name(path.name + ".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
         self.retriever.save(str(tmp), show_progress=False)
         (tmp / "chunk_ids.json").write_text(json.dumps(self.chunk_ids))
+        (tmp / "token_vocab.json").write_text(json.dumps(self.vocab))
+        np.save(tmp / "tokens.npy", self.tokens)
+        np.save(tmp / "offsets.npy", self.offsets)
         shutil.rmtree(path, ignore_errors=True)
         tmp.rename(path)
 
     @classmethod
     def load(cls, path: Path) -> "BM25Index | None":
         import bm25s
-        if not (path / "chunk_ids.json").exists():
-            return None
+        if not (path / "chunk_ids.json").exists() or not (path / "tokens.npy").exists():
+            return None  # none yet, or saved by a version that kept no tokens: rebuilt
         retriever = bm25s.BM25.load(str(path), show_progress=False)
-        return cls(retriever, json.loads((path / "chunk_ids.json").read_text()))
+        return cls(retriever, json.loads((path / "chunk_ids.json").read_text()),
+                   json.loads((path / "token_vocab.json").read_text()),
+                   np.load(path / "tokens.npy"), np.load(path / "offsets.npy"))
 
     def scores(self, query: str) -> np.ndarray:
-        import bm25s
-        tokens = bm25s.tokenize([query], stopwords="en", stemmer=_thread_stemmer(), return_ids=False,
-                                show_progress=False)[0]
+        tokens = tokenize([query])[0]
         vocab = self.retriever.vocab_dict
         tokens = [t for t in tokens if t in vocab]
         if not tokens:

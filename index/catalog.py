@@ -24,6 +24,8 @@ CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE TABLE IF NOT EXISTS sentences (
     chunk_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, spans BLOB NOT NULL, vectors BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS sentences_doc ON sentences(doc_id);
+CREATE TABLE IF NOT EXISTS shapes (doc_id TEXT NOT NULL, key INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS shapes_doc ON shapes(doc_id);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
@@ -59,7 +61,8 @@ class Catalog:
     def sources(self) -> dict[str, str]:
         return dict(self.db.execute("SELECT source, doc_id FROM documents"))
 
-    def begin(self, doc: Document, chunks: list[Chunk], sentences: list[SentenceVectors] = ()) -> None:
+    def begin(self, doc: Document, chunks: list[Chunk], sentences: list[SentenceVectors] = (),
+              shapes: set[int] | None = None) -> None:
         """Record the document as pending with its chunks and their sentence vectors, before any
         chunk vector is written."""
         with self.db:
@@ -69,6 +72,29 @@ class Catalog:
             self.db.executemany("INSERT INTO chunks VALUES (?, ?, ?, ?)",
                                 [(c.chunk_id, c.doc_id, c.ordinal, json.dumps(c.to_dict())) for c in chunks])
             self._put_sentences(sentences)
+            if shapes is not None:
+                self._put_shapes(doc.doc_id, shapes)
+
+    def _put_shapes(self, doc_id: str, shapes: set[int]) -> None:
+        # key 0 marks a document whose keys are stored, even when it has none
+        self.db.execute("DELETE FROM shapes WHERE doc_id=?", (doc_id,))
+        self.db.executemany("INSERT INTO shapes VALUES (?, ?)", [(doc_id, k) for k in {0, *shapes}])
+
+    def put_shapes(self, doc_id: str, shapes: set[int]) -> None:
+        with self.db:
+            self._put_shapes(doc_id, shapes)
+
+    def without_shapes(self) -> list[str]:
+        return [r[0] for r in self.db.execute(
+            "SELECT doc_id FROM documents d WHERE status='ready' AND NOT EXISTS "
+            "(SELECT 1 FROM shapes s WHERE s.doc_id = d.doc_id)")]
+
+    def boilerplate(self, min_documents: int) -> set[int] | None:
+        """Shape keys found in at least `min_documents` ready documents."""
+        rows = self.db.execute("SELECT s.key FROM shapes s JOIN documents d ON d.doc_id = s.doc_id "
+                               "WHERE d.status='ready' AND s.key != 0 GROUP BY s.key "
+                               "HAVING COUNT(DISTINCT s.doc_id) >= ?", (min_documents,))
+        return {r[0] for r in rows}
 
     def _put_sentences(self, sentences: list[SentenceVectors]) -> None:
         self.db.executemany("INSERT OR REPLACE INTO sentences VALUES (?, ?, ?, ?)",
@@ -118,6 +144,7 @@ class Catalog:
     def _delete(self, doc_id: str) -> None:
         self.db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
         self.db.execute("DELETE FROM sentences WHERE doc_id=?", (doc_id,))
+        self.db.execute("DELETE FROM shapes WHERE doc_id=?", (doc_id,))
         self.db.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
 
     def count(self) -> int:

@@ -63,7 +63,8 @@ class ChromaCatalog:
     def sources(self) -> dict[str, str]:
         return {m["source"]: i for i, m, _ in self._rows({})}
 
-    def begin(self, doc: Document, chunks: list[Chunk], sentences: list[SentenceVectors] = ()) -> None:
+    def begin(self, doc: Document, chunks: list[Chunk], sentences: list[SentenceVectors] = (),
+              shapes: set[int] | None = None) -> None:
         """The document as pending, with its chunks' sentence vectors; its chunks arrive with their
         vectors (VectorStore.add)."""
         meta = {"kind": "doc", "source": doc.source, "file_hash": doc.file_hash, "status": "pending",
@@ -78,15 +79,23 @@ class ChromaCatalog:
     def put_sentences(self, sentences: list[SentenceVectors]) -> None:
         for i in range(0, len(sentences), 500):
             part = sentences[i:i + 500]
+            # in metadata, not `documents`: Chroma would index base64 for full-text search
             self.sentence_rows.upsert(ids=[s.chunk_id for s in part], embeddings=[PLACEHOLDER] * len(part),
-                                      metadatas=[{"doc_id": s.chunk_id.rpartition(":")[0]} for s in part],
-                                      documents=[s.to_text() for s in part])
+                                      metadatas=[{"doc_id": s.chunk_id.rpartition(":")[0], "vectors": s.to_text()}
+                                                 for s in part])
 
     def sentences(self, chunk_ids: list[str]) -> dict[str, SentenceVectors]:
         if not chunk_ids:
             return {}
-        got = self.sentence_rows.get(ids=list(chunk_ids), include=["documents"])
-        return {i: SentenceVectors.from_text(i, t) for i, t in zip(got["ids"], got["documents"], strict=True)}
+        got = self.sentence_rows.get(ids=list(chunk_ids), include=["metadatas"])
+        return {i: SentenceVectors.from_text(i, m["vectors"]) for i, m in zip(got["ids"], got["metadatas"], strict=True)}
+
+    def boilerplate(self, min_documents: int) -> None:
+        """Not stored on a server: the Index finds it from the chunks."""
+        return None
+
+    def without_shapes(self) -> list[str]:
+        return []
 
     def without_sentences(self) -> list[str]:
         have = {m["doc_id"] for m in self.sentence_rows.get(include=["metadatas"])["metadatas"]}

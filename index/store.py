@@ -5,6 +5,7 @@ import json
 import threading
 from pathlib import Path
 
+from ingest import boilerplate
 from ingest.records import Chunk, Document
 
 from .bm25 import BM25Index
@@ -50,6 +51,9 @@ class Index:
         self.lock = ReadWriteLock()
         self._build = threading.RLock()
         self._retired: list[str] = []  # documents taken out whose vectors readers may still be using
+        self._written: set[str] = set()  # documents added since BM25 was last built
+        self._boilerplate: set[int] | None = None
+        self._distinct: tuple[int, dict] = (-1, {})
         self._bm25: BM25Index | None = None
         self._bm25_loaded = False
         self._chunks: dict[str, Chunk] | None = None
@@ -106,7 +110,7 @@ class Index:
                 continue
             if chunks:
                 self.vectors.collection.update(ids=[c.chunk_id for c in chunks],
-                                               metadatas=[VectorStore.metadata(c) for c in chunks])
+                                               metadatas=[self.vectors.metadata(c) for c in chunks])
             self.catalog.rewrite(doc, chunks)
             done.append(doc_id)
         return done
@@ -125,7 +129,7 @@ class Index:
             if gen == self._generation:
                 return False
             self._generation, self._chunks, self._bm25, self._bm25_loaded = gen, None, None, False
-            self._columns = self._doc_vectors = None
+            self._columns = self._doc_vectors = self._boilerplate = None
             self._headers = {}
             return True
 
@@ -168,8 +172,8 @@ class Index:
                 self._bm25, self._bm25_loaded = bm25, True
             return self._bm25
 
-    def _built_bm25(self, chunks: list[Chunk]) -> BM25Index | None:
-        bm25 = BM25Index.build(chunks)
+    def _built_bm25(self, chunks: list[Chunk], previous: BM25Index | None = None) -> BM25Index | None:
+        bm25 = BM25Index.build(chunks, previous)
         if self.server:
             pass  # in memory only: each process builds its own from the shared chunks
         elif bm25 is not None:
@@ -183,11 +187,18 @@ class Index:
         """BM25 and the chunk map from the catalog, built beside the ones readers use, then swapped in."""
         gen = self.catalog.generation()  # before reading: a later change is seen next time
         chunks, headers = self._read_corpus()
-        bm25 = self._built_bm25(list(chunks.values()))
+        # only the chunks of documents written since are tokenised again (a document indexed again
+        # keeps its chunk ids, but a manifest may have changed its context line)
+        previous = self._bm25 if self._bm25_loaded else (None if self.server else BM25Index.load(self.bm25_path))
+        if previous is not None and self._written:
+            keep = [i for i, cid in enumerate(previous.chunk_ids) if cid.rpartition(":")[0] not in self._written]
+            previous = previous.subset(keep)
+        bm25 = self._built_bm25(list(chunks.values()), previous)
+        self._written = set()
         with self.lock.write():
             self._generation, self._chunks, self._headers, self._bm25 = gen, chunks, headers, bm25
             self._bm25_loaded = True
-            self._columns = self._doc_vectors = None
+            self._columns = self._doc_vectors = self._boilerplate = None
 
     # The one write path: every change to what is indexed goes through add, remove and repair, then
     # settle, so the catalog, the Chroma vectors, BM25 and the findings store stay in step. Readers go
@@ -199,7 +210,9 @@ class Index:
         catalog row first (with the chunks' sentence vectors), then the chunk vectors, then the switch
         to ready, so an interrupted write leaves a pending row that repair() removes, never a
         half-indexed ready document."""
-        self.catalog.begin(doc, chunks, list(sentences))
+        self._written.add(doc.doc_id)
+        self._unsettled()
+        self.catalog.begin(doc, chunks, list(sentences), boilerplate.document_keys(chunks))
         self.vectors.delete_doc(doc.doc_id)
         self.vectors.add(chunks, vectors)
         self.vectors.add_doc([doc.doc_id], doc_vector)
@@ -210,6 +223,7 @@ class Index:
     def remove(self, doc_ids: list[str]) -> None:
         """Take documents out: their catalog rows (and chunks) now, their vectors once readers no longer
         use them (settle); a crash in between leaves vectors of no document, which repair() removes."""
+        self._unsettled()
         with self.lock.write():
             for doc_id in doc_ids:
                 self.catalog.delete(doc_id)
@@ -222,20 +236,48 @@ class Index:
             for doc_id in removed:
                 self.vectors.delete_doc(doc_id)
                 self.catalog.delete(doc_id)
-            ready = {d.doc_id for d in self.catalog.documents()}
-            if self.vectors.count():
+            # vectors of no ready document exist only if a write stopped before settle finished: the
+            # scan reads every vector's metadata, so it runs only then
+            if self.catalog.get_meta("unsettled") != "0" and self.vectors.count():
+                ready = set(self.catalog.sources().values()) - set(self.catalog.pending())
                 for doc_id in self.vectors.doc_ids() - ready:
                     self.vectors.delete_doc(doc_id)
                     removed.append(doc_id)
+            self.catalog.set_meta("unsettled", "0")
             return removed
 
     def add_missing_sentences(self) -> int:
-        """Indexes built before sentence vectors were stored get them (run by ingest, a writer);
-        returns how many documents were brought up to date."""
-        docs = self.catalog.without_sentences()
-        for doc_id in docs:
-            self.catalog.put_sentences(embed_sentences(self.catalog.chunks(doc_id), self.embedder.embed))
-        return len(docs)
+        """Indexes built before sentence vectors and shape keys were stored get them (run by ingest, a
+        writer); returns how many documents were brought up to date."""
+        vectors, shapes = set(self.catalog.without_sentences()), set(self.catalog.without_shapes())
+        for doc_id in sorted(vectors | shapes):
+            chunks = self.catalog.chunks(doc_id)
+            if doc_id in vectors:
+                self.catalog.put_sentences(embed_sentences(chunks, self.embedder.embed))
+            if doc_id in shapes:
+                self.catalog.put_shapes(doc_id, boilerplate.document_keys(chunks))
+        return len(vectors | shapes)
+
+    def boilerplate(self) -> set[int]:
+        """Keys of sentence shapes printed in several documents (ingest/boilerplate.py), per corpus."""
+        with self._build:
+            if self._boilerplate is None:
+                keys = self.catalog.boilerplate(boilerplate.MIN_DOCUMENTS)
+                if keys is None:  # a store without keys: from the chunks readers use
+                    keys = boilerplate.shapes_in_documents(self.chunk_map().values())
+                self._boilerplate = keys
+            return self._boilerplate
+
+    def distinct(self, field: str) -> list:
+        """The distinct forces, years, programmes or kinds of the ready documents, per corpus."""
+        gen = self.catalog.generation()
+        with self._build:
+            if self._distinct[0] != gen:
+                self._distinct = (gen, {})
+            values = self._distinct[1]
+            if field not in values:
+                values[field] = self.catalog.distinct_forces() if field == "forces" else self.catalog.distinct(field)
+            return values[field]
 
     def sentence_vectors(self, chunk_ids: list[str]) -> dict[str, SentenceVectors]:
         """The stored sentence vectors of these chunks (a chunk indexed before they were stored has none)."""
@@ -251,7 +293,15 @@ class Index:
         for doc_id in retired:
             if (status := self.catalog.status(doc_id)) is None or status[1] != "ready":  # not indexed again since
                 self.vectors.delete_doc(doc_id)
+        if self.catalog.get_meta("unsettled") == "1":
+            self.catalog.set_meta("unsettled", "0")
         self.sync_findings()
+
+    def _unsettled(self) -> None:
+        """Mark the index as being written, until settle: a crash before then makes repair() look for
+        vectors of no document."""
+        if self.catalog.get_meta("unsettled") != "1":
+            self.catalog.set_meta("unsettled", "1")
 
     def sync_findings(self) -> bool:
         """The findings store brought up to the catalog (readers may call it; one at a time)."""

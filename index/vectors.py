@@ -12,7 +12,8 @@ from . import offline
 from .filters import UNKNOWN_YEAR, Filters, force_key
 
 COLLECTION = "hmiqa_chunks"
-DOC_COLLECTION = "hmiqa_doc_vectors"  # one vector per document: its title and opening text
+DOC_COLLECTION = "hmiqa_doc_vectors"
+PAGE = 5000  # records per request when reading a whole collection  # one vector per document: its title and opening text
 
 
 class ChromaUnavailable(Exception):
@@ -44,6 +45,9 @@ class VectorStore:
         import chromadb
         from chromadb.config import Settings
 
+        # on a server, other processes rebuild their chunk map and BM25 from Chroma alone, so each
+        # vector carries its whole chunk; the embedded store has them in the catalog already
+        self.carry_chunks = client is not None
         self.client = client or chromadb.PersistentClient(path=str(path),
                                                           settings=Settings(anonymized_telemetry=False))
         # embedding_function=None: vectors always come from our Embedder; Chroma's default
@@ -56,17 +60,17 @@ class VectorStore:
     def add(self, chunks: list[Chunk], vectors: np.ndarray, batch: int = 1000) -> None:
         for i in range(0, len(chunks), batch):
             part = chunks[i:i + batch]
-            self.collection.upsert(
-                ids=[c.chunk_id for c in part], embeddings=vectors[i:i + batch].tolist(),
-                documents=[c.text for c in part], metadatas=[self.metadata(c) for c in part])
+            # no `documents`: nothing reads the text back from here, and Chroma would index it for
+            # full-text search (measured: most of the store's size on disk, docs/BENCHMARKS.md "Scale")
+            self.collection.upsert(ids=[c.chunk_id for c in part], embeddings=vectors[i:i + batch].tolist(),
+                                   metadatas=[self.metadata(c) for c in part])
 
-    @staticmethod
-    def metadata(c: Chunk) -> dict:
-        # the whole chunk rides along, so a process that shares the collection (server mode)
-        # can rebuild its chunk map and BM25 from Chroma alone
+    def metadata(self, c: Chunk) -> dict:
+        """What filters read (doc, year, forces, programme, kind), and on a server the whole chunk."""
         meta = {"doc_id": c.doc_id, "year": c.year if c.year is not None else UNKNOWN_YEAR, "n_forces": len(c.forces),
-                "programme": c.programme or "", "kind": c.kind or "", "section": c.section[:500], "title": c.title,
-                "chunk": json.dumps(c.to_dict())}
+                "programme": c.programme or "", "kind": c.kind or ""}
+        if self.carry_chunks:
+            meta["chunk"] = json.dumps(c.to_dict())
         for f in c.forces:
             meta[force_key(f)] = True
         return meta
@@ -79,16 +83,31 @@ class VectorStore:
         if doc_ids:
             self.docs.upsert(ids=list(doc_ids), embeddings=np.asarray(vectors).tolist())
 
+    @staticmethod
+    def _pages(collection, include: list[str]):
+        """Every record of a collection, a page at a time: one request for all of them overflows
+        SQLite's limit on bound variables past ~32k records."""
+        offset = 0
+        while True:
+            got = collection.get(include=include, limit=PAGE, offset=offset)
+            yield got
+            if len(got["ids"]) < PAGE:
+                return
+            offset += PAGE
+
     def doc_matrix(self) -> tuple[list[str], np.ndarray]:
         """Every document vector: (doc_ids, matrix with one unit row per document)."""
-        got = self.docs.get(include=["embeddings"])
-        if not got["ids"]:
+        ids, rows = [], []
+        for got in self._pages(self.docs, ["embeddings"]):
+            ids += got["ids"]
+            rows += list(got["embeddings"])
+        if not ids:
             return [], np.zeros((0, 0), dtype=np.float32)
-        return list(got["ids"]), np.asarray(got["embeddings"], dtype=np.float32)
+        return ids, np.asarray(rows, dtype=np.float32)
 
     def doc_ids(self) -> set[str]:
-        got = self.collection.get(include=["metadatas"])
-        return {m["doc_id"] for m in got["metadatas"]}
+        """The documents that have chunk vectors (reads every vector's metadata: for repair only)."""
+        return {m["doc_id"] for got in self._pages(self.collection, ["metadatas"]) for m in got["metadatas"]}
 
     def count(self) -> int:
         return self.collection.count()

@@ -2,14 +2,18 @@
 what PEEL is, "This is HMIC's <ordinal> PEEL assessment of <force>"): true of every
 force, an answer to nothing. Found from the corpus itself: a sentence shape (force names, numbers
 and ordinals masked) that occurs in several documents is boilerplate, and answers quote it last.
+
+Ingest stores each document's shape keys (64-bit hashes) in the catalog, so the corpus's boilerplate
+is one GROUP BY, not a pass over every sentence (46 s at 100k chunks, docs/BENCHMARKS.md "Scale").
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import defaultdict
 
-from ingest import forces as force_table
-from ingest.chunk import sentence_spans
+from . import forces as force_table
+from .chunk import sentence_spans
 
 MIN_DOCUMENTS = 3  # a shape in this many documents is boilerplate
 _ORDINALS = r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\b"
@@ -33,12 +37,24 @@ def shape(sentence: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", s.lower()))
 
 
-def shapes_in_documents(chunks) -> set[str]:
-    """Shapes that occur in at least MIN_DOCUMENTS documents."""
-    where: dict[str, set[str]] = defaultdict(set)
+def key(sentence: str) -> int:
+    """The sentence's shape as a signed 64-bit integer (what the catalog stores)."""
+    return int.from_bytes(hashlib.blake2b(shape(sentence).encode(), digest_size=8).digest(), "big", signed=True)
+
+
+def document_keys(chunks) -> set[int]:
+    """The shape keys of one document's sentences of six words or more."""
+    return {key(c.text[s:e]) for c in chunks for s, e in sentence_spans(c.text) if len(c.text[s:e].split()) >= 6}
+
+
+def shapes_in_documents(chunks) -> set[int]:
+    """Shape keys that occur in at least MIN_DOCUMENTS documents (from the chunks themselves, for a
+    store that keeps no keys)."""
+    by_doc: dict[str, list] = defaultdict(list)
     for c in chunks:
-        for s, e in sentence_spans(c.text):
-            text = c.text[s:e]
-            if len(text.split()) >= 6:
-                where[shape(text)].add(c.doc_id)
-    return {k for k, docs in where.items() if len(docs) >= MIN_DOCUMENTS}
+        by_doc[c.doc_id].append(c)
+    where: dict[int, int] = defaultdict(int)
+    for doc_chunks in by_doc.values():
+        for k in document_keys(doc_chunks):
+            where[k] += 1
+    return {k for k, n in where.items() if n >= MIN_DOCUMENTS}
