@@ -194,5 +194,9 @@ class Catalog:
         rows = self.db.execute(sql, (doc_id,) if doc_id else ())
         return [Chunk.from_dict(json.loads(r[0])) for r in rows]
 
+    def ready_chunk_count(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM chunks c JOIN documents d ON c.doc_id = d.doc_id "
+                               "WHERE d.status='ready'").fetchone()[0]
+
     def chunk_count(self, doc_id: str) -> int:
         return self.db.execute("SELECT COUNT(*) FROM chunks WHERE doc_id=?", (doc_id,)).fetchone()[0]

@@ -152,6 +152,25 @@ class Index:
         chunks = {c.chunk_id: c for c in self.catalog.chunks()}
         return chunks, self.catalog.headers()
 
+    def _read_after_writes(self) -> tuple[dict[str, Chunk], dict[str, Document]]:
+        """The corpus after this process's writes: the one readers use, less the documents written or
+        taken out since, plus those written (read whole when there is none yet, or when another process
+        changed the catalog too)."""
+        if self._chunks is None or self.server:
+            return self._read_corpus()
+        changed = self._written | set(self._retired)
+        chunks = {cid: c for cid, c in self._chunks.items() if c.doc_id not in changed}
+        headers = {d: h for d, h in self._headers.items() if d not in changed}
+        for doc_id in self._written:
+            doc = self.catalog.document(doc_id)
+            if doc is not None:  # not taken out again since
+                doc.text = ""
+                headers[doc_id] = doc
+                chunks.update((c.chunk_id, c) for c in self.catalog.chunks(doc_id))
+        if len(chunks) != self.catalog.ready_chunk_count() or len(headers) != self.catalog.count():
+            return self._read_corpus()
+        return dict(sorted(chunks.items())), headers  # the order a whole read gives, so ties rank alike
+
     def header(self, doc_id: str) -> Document | None:
         """A document of the chunk map readers use (without its text): still there while a new version
         replaces it, until the corpus readers see is swapped."""
@@ -186,7 +205,7 @@ class Index:
     def rebuild_bm25(self) -> None:
         """BM25 and the chunk map from the catalog, built beside the ones readers use, then swapped in."""
         gen = self.catalog.generation()  # before reading: a later change is seen next time
-        chunks, headers = self._read_corpus()
+        chunks, headers = self._read_after_writes()
         # only the chunks of documents written since are tokenised again (a document indexed again
         # keeps its chunk ids, but a manifest may have changed its context line)
         previous = self._bm25 if self._bm25_loaded else (None if self.server else BM25Index.load(self.bm25_path))

@@ -91,12 +91,26 @@ def chunk_document(doc: Document, cleaned: Cleaned, count_tokens: Callable[[str]
 
 
 def _split_long(text: str, s: int, e: int, budget: int, count: Callable[[str], int]):
-    """A single sentence longer than the budget is cut at clause, then word, boundaries."""
+    """A single sentence longer than the budget is cut at word boundaries. Each cut searches a
+    window a few times the budget wide, never the whole rest of the sentence, so time grows with the
+    sentence's length, not its square (a table or minified page extracted as one "sentence": 400 KB
+    took 51 s before, docs/BENCHMARKS.md)."""
     if count(text[s:e]) <= budget:
         return [(s, e)]
+
+    def short(cur: int, hi: int) -> bool:
+        """text[cur:hi] cut at its last space is within the budget, or has no space to cut at."""
+        cut = text.rfind(" ", cur, hi)
+        return cut <= cur or count(text[cur:cut]) <= budget
+
     pieces, cur = [], s
     while cur < e:
-        lo, hi, best = cur + 1, e, None
+        width = budget * 8  # characters: about twice what `budget` tokens of prose take
+        hi = min(e, cur + width)
+        while hi < e and short(cur, hi):  # the longest cut that fits lies beyond: widen
+            width *= 2
+            hi = min(e, cur + width)
+        lo, best = cur + 1, None
         while lo <= hi:  # longest prefix that fits, ending at whitespace
             mid = (lo + hi) // 2
             cut = text.rfind(" ", cur, mid) if mid < e else e

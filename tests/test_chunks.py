@@ -51,3 +51,30 @@ def test_chunks_carry_heading_path_pages_and_context(seeded):
     assert c.context.startswith("Cambridgeshire · 2014 · Cambridgeshire Constabulary: integrity and corruption "
                                 "inspection 2014 · How well")
     assert c.indexed_text == c.context + "\n" + c.text
+
+
+def test_an_unpunctuated_run_is_cut_in_time_that_grows_with_its_length(seeded):
+    """A table or minified page extracts as one enormous "sentence". Cutting it must cost work in
+    proportion to its length: counted in tokenizer characters read, not seconds."""
+    from ingest.chunk import _split_long
+
+    count_tokens = seeded.index.embedder.count_tokens
+    read = []
+
+    def counting(text: str) -> int:
+        read.append(len(text))
+        return count_tokens(text)
+
+    work = {}
+    for size in (50_000, 200_000):
+        words = " ".join(f"cell{i % 97} value{i % 89}" for i in range(size // 20))[:size]
+        read.clear()
+        pieces = _split_long(words, 0, len(words), 180, counting)
+        work[size] = sum(read)
+        assert pieces[0][0] == 0 and pieces[-1][1] == len(words)
+        assert all(b <= c for (_, b), (c, _) in zip(pieces, pieces[1:]))
+        assert all(count_tokens(words[a:b]) <= 180 for a, b in pieces)
+        assert all(not words[a:b].startswith(" ") and not words[a:b].endswith(" ") for a, b in pieces)
+    # four times the text, about four times the reading (the old cut read the rest of the run at every
+    # step of a binary search: sixteen times and more)
+    assert work[200_000] < 6 * work[50_000], work
