@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import functools
-import threading
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -62,11 +61,12 @@ def reads(fn):
 
 
 def writes(fn):
-    """A writer: one at a time in this process. Readers go on meanwhile with the corpus as it was;
-    the index swaps in the new one when the write settles (index/locks.py)."""
+    """A writer: one at a time on an index, across processes (index/writer_lock.py). Readers go on
+    meanwhile with the corpus as it was; the index swaps in the new one when the write settles
+    (index/locks.py)."""
     @functools.wraps(fn)
     def run(self: "Assistant", *args, **kwargs):
-        with self._writer:
+        with self.index.writer.hold(waiting=self.on_writer_wait):
             self._writing += 1
             try:
                 return fn(self, *args, **kwargs)
@@ -83,8 +83,9 @@ class Assistant:
     def __init__(self, index: Index, settings: Settings):
         self.index = index
         self.settings = settings
-        self._writer = threading.RLock()
         self._writing = 0
+        # called once when a write has to wait for another process's (the CLI says so)
+        self.on_writer_wait: Callable[[], None] | None = None
         self._docs: dict[str, Document] = {}
         self._llm = None  # built on first use of mode="llm", then reused
         self._follow: tuple[int, FollowThrough] | None = None  # per corpus generation: it caches embeddings
@@ -120,6 +121,10 @@ class Assistant:
 
     def close(self) -> None:
         self.index.close()
+
+    def index_writer(self) -> int | None:
+        """The process id of whoever is writing to this index now (another ingest), or None."""
+        return self.index.writer.holder()
 
     @writes
     def ingest(self, paths: list[str | Path], prune: bool = False,

@@ -167,6 +167,12 @@ def _ingest(assistant, args) -> int:
         bar.set_postfix({k: v for k, v in counts.items() if v}, refresh=False)
         bar.update(1)
 
+    def waiting() -> None:
+        holder = assistant.index_writer()
+        print(f"another ingest is running on this index{f' (process {holder})' if holder else ''}; waiting "
+              "for it to finish", file=sys.stderr, flush=True)
+
+    assistant.on_writer_wait = waiting
     report = assistant.ingest(args.paths, prune=args.prune, progress=progress)
     bar.close()
     if args.json:

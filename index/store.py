@@ -14,6 +14,7 @@ from .embed import Embedder
 from .filters import Columns
 from .findings_store import FindingsStore
 from .locks import ReadWriteLock
+from .writer_lock import WriterLock, opening
 from .sentences import SentenceVectors, embed_sentences
 from .vectors import VectorStore
 
@@ -31,19 +32,22 @@ class Index:
         self.path = Path(path)
         self.path.mkdir(parents=True, exist_ok=True)
         self.server = chroma is not None
-        if self.server:
-            from .chroma_catalog import ChromaCatalog
-            self.vectors = VectorStore(client=chroma)
-            self.catalog = ChromaCatalog(chroma, self.vectors.collection)
-        else:
-            self.vectors = VectorStore(self.path / "chroma")
-            self.catalog = Catalog(self.path / "catalog.sqlite")
-        built_with = self.catalog.get_meta("embedding_model")
-        if built_with and built_with != embedding_model and self.catalog.count():
-            raise IndexMismatch(
-                f"the index at {self.path} was built with embedding model '{built_with}', not "
-                f"'{embedding_model}'. Use the same model, or ingest into a new --index directory")
-        self.catalog.set_meta("embedding_model", embedding_model)
+        self.writer = WriterLock(self.path)
+        with opening(self.path):  # two processes opening a new index create its stores once
+            if self.server:
+                from .chroma_catalog import ChromaCatalog
+                self.vectors = VectorStore(client=chroma)
+                self.catalog = ChromaCatalog(chroma, self.vectors.collection)
+            else:
+                self.vectors = VectorStore(self.path / "chroma")
+                self.catalog = Catalog(self.path / "catalog.sqlite")
+            built_with = self.catalog.get_meta("embedding_model")
+            if built_with and built_with != embedding_model and self.catalog.count():
+                raise IndexMismatch(
+                    f"the index at {self.path} was built with embedding model '{built_with}', not "
+                    f"'{embedding_model}'. Use the same model, or ingest into a new --index directory")
+            if built_with != embedding_model:
+                self.catalog.set_meta("embedding_model", embedding_model)
         self.embedder = Embedder(embedding_model, batch_size=batch_size, device=device)
         self.findings = FindingsStore(self.path / "findings.sqlite")
         # readers share the caches below; writers swap them under `lock` (index/locks.py), and a
@@ -58,10 +62,11 @@ class Index:
         self._bm25_loaded = False
         self._chunks: dict[str, Chunk] | None = None
         self._headers: dict[str, Document] = {}  # the chunk map's documents, without their text
-        self.migrated = self._migrate()
         self._columns: Columns | None = None
         self._doc_vectors: tuple[dict[str, int], "object"] | None = None
-        self.upgraded = self._add_missing_doc_vectors()
+        with opening(self.path):
+            self.migrated = self._migrate()
+            self.upgraded = self._add_missing_doc_vectors()
         self._generation = self.catalog.generation()
 
     def _add_missing_doc_vectors(self) -> int:
@@ -128,6 +133,8 @@ class Index:
             gen = self.catalog.generation()
             if gen == self._generation:
                 return False
+            if not self.server:
+                self.vectors.reopen()  # embedded Chroma keeps its nearest-neighbour graph in memory
             self._generation, self._chunks, self._bm25, self._bm25_loaded = gen, None, None, False
             self._columns = self._doc_vectors = self._boilerplate = None
             self._headers = {}
@@ -152,12 +159,12 @@ class Index:
         chunks = {c.chunk_id: c for c in self.catalog.chunks()}
         return chunks, self.catalog.headers()
 
-    def _read_after_writes(self) -> tuple[dict[str, Chunk], dict[str, Document]]:
+    def _read_after_writes(self) -> tuple[dict[str, Chunk], dict[str, Document], bool]:
         """The corpus after this process's writes: the one readers use, less the documents written or
-        taken out since, plus those written (read whole when there is none yet, or when another process
-        changed the catalog too)."""
+        taken out since, plus those written; read whole (and said so) when there is none yet, or when
+        another process changed the catalog too."""
         if self._chunks is None or self.server:
-            return self._read_corpus()
+            return self._read_corpus() + (True,)
         changed = self._written | set(self._retired)
         chunks = {cid: c for cid, c in self._chunks.items() if c.doc_id not in changed}
         headers = {d: h for d, h in self._headers.items() if d not in changed}
@@ -168,8 +175,8 @@ class Index:
                 headers[doc_id] = doc
                 chunks.update((c.chunk_id, c) for c in self.catalog.chunks(doc_id))
         if len(chunks) != self.catalog.ready_chunk_count() or len(headers) != self.catalog.count():
-            return self._read_corpus()
-        return dict(sorted(chunks.items())), headers  # the order a whole read gives, so ties rank alike
+            return self._read_corpus() + (True,)  # another process wrote too
+        return dict(sorted(chunks.items())), headers, False  # the order a whole read gives: ties rank alike
 
     def header(self, doc_id: str) -> Document | None:
         """A document of the chunk map readers use (without its text): still there while a new version
@@ -186,8 +193,8 @@ class Index:
                 bm25 = None if self.server else BM25Index.load(self.bm25_path)
                 if bm25 is not None and set(bm25.chunk_ids) != set(self.chunk_map()):
                     bm25 = None  # stale (a crash between catalog and BM25 writes): rebuild
-                if bm25 is None and self.chunk_map():
-                    bm25 = self._built_bm25(list(self.chunk_map().values()))
+                if bm25 is None and self.chunk_map():  # in memory: only a writer saves BM25
+                    bm25 = BM25Index.build(list(self.chunk_map().values()))
                 self._bm25, self._bm25_loaded = bm25, True
             return self._bm25
 
@@ -205,7 +212,7 @@ class Index:
     def rebuild_bm25(self) -> None:
         """BM25 and the chunk map from the catalog, built beside the ones readers use, then swapped in."""
         gen = self.catalog.generation()  # before reading: a later change is seen next time
-        chunks, headers = self._read_after_writes()
+        chunks, headers, whole = self._read_after_writes()
         # only the chunks of documents written since are tokenised again (a document indexed again
         # keeps its chunk ids, but a manifest may have changed its context line)
         previous = self._bm25 if self._bm25_loaded else (None if self.server else BM25Index.load(self.bm25_path))
@@ -215,6 +222,8 @@ class Index:
         bm25 = self._built_bm25(list(chunks.values()), previous)
         self._written = set()
         with self.lock.write():
+            if whole and not self.server and self._chunks is not None:
+                self.vectors.reopen()  # another process's vectors too
             self._generation, self._chunks, self._headers, self._bm25 = gen, chunks, headers, bm25
             self._bm25_loaded = True
             self._columns = self._doc_vectors = self._boilerplate = None
@@ -343,6 +352,8 @@ class Index:
     def close(self) -> None:
         self.catalog.close()
         self.findings.close()
+        if not self.server:
+            self.vectors.close()
 
     def describe(self) -> str:
         return json.dumps(self.stats(), indent=2)

@@ -48,14 +48,31 @@ class VectorStore:
         # on a server, other processes rebuild their chunk map and BM25 from Chroma alone, so each
         # vector carries its whole chunk; the embedded store has them in the catalog already
         self.carry_chunks = client is not None
+        self.path = path
         self.client = client or chromadb.PersistentClient(path=str(path),
                                                           settings=Settings(anonymized_telemetry=False))
+        self._collections()
+
+    def _collections(self) -> None:
         # embedding_function=None: vectors always come from our Embedder; Chroma's default
         # function would try to download a model.
         self.collection = self.client.get_or_create_collection(
             COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"})
         self.docs = self.client.get_or_create_collection(
             DOC_COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"})
+
+    def reopen(self) -> None:
+        """See what another process wrote: the embedded store answers queries from a graph it loaded
+        once (its counts and gets see new records, its nearest-neighbour search does not)."""
+        import chromadb
+        from chromadb.config import Settings
+
+        self.client.close()  # the last client of this folder in the process stops its store
+        self.client = chromadb.PersistentClient(path=str(self.path), settings=Settings(anonymized_telemetry=False))
+        self._collections()
+
+    def close(self) -> None:
+        self.client.close()
 
     def add(self, chunks: list[Chunk], vectors: np.ndarray, batch: int = 1000) -> None:
         for i in range(0, len(chunks), batch):
