@@ -1,5 +1,6 @@
 """One error shape for every failure: `{"error": {"code", "message"}}` with a 4xx that names the problem;
-a 5xx means a bug, and no traceback reaches the client."""
+503 `store_unavailable` when the Chroma server is unreachable, 507 `insufficient_storage` when the
+index's disk is full; any other 5xx means a bug, and no traceback reaches the client."""
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
@@ -7,6 +8,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from assistant import StoreFull, StoreUnavailable
 
 
 class ApiError(Exception):
@@ -39,6 +42,14 @@ def install(app: FastAPI, limits: str) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, e: ApiError):
         return error_json(e.status, e.code, e.message, e.headers)
+
+    @app.exception_handler(StoreUnavailable)
+    async def _store_down(request: Request, e: StoreUnavailable):
+        return error_json(503, "store_unavailable", str(e), {"Retry-After": "10"})
+
+    @app.exception_handler(StoreFull)
+    async def _store_full(request: Request, e: StoreFull):
+        return error_json(507, "insufficient_storage", str(e))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, e: RequestValidationError):

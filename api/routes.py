@@ -30,9 +30,11 @@ def ops(svc: Service) -> APIRouter:
 
     @r.get("/readyz", responses=responses(503))
     def readyz() -> dict:
-        """The index is open and the model loaded: answers will come without a cold start."""
+        """The index is open, its store answers and the model is loaded: answers will come without a cold
+        start. Open to all, so it says nothing about what is indexed (GET /v1/documents, with a key)."""
         a = svc.current()
-        return {"status": "ready", "documents": len(svc.call(a.documents)), **a.store()}
+        svc.call(a.documents)  # the store answers (503 store_unavailable when it does not)
+        return {"status": "ready", **a.store()}
     return r
 
 

@@ -2,7 +2,7 @@
 readers run side by side, writers one at a time (index/locks.py), so the API takes no lock of its own."""
 import re
 
-from assistant import Assistant, HmiqaError
+from assistant import Assistant, HmiqaError, StoreFull, StoreUnavailable
 
 from .errors import ApiError
 
@@ -22,6 +22,8 @@ class Service:
         """`fn()`; a HmiqaError (bad input the library explains) is a 400."""
         try:
             return fn()
+        except (StoreUnavailable, StoreFull):
+            raise  # api/errors.py: 503 and 507, from every endpoint
         except HmiqaError as e:
             raise ApiError(400, "bad_request", str(e)) from None
 
@@ -32,6 +34,8 @@ class Service:
                            "from GET /v1/documents")
         try:
             return fn(doc_id)
+        except (StoreUnavailable, StoreFull):
+            raise
         except HmiqaError as e:
             raise ApiError(404, "not_found", str(e)) from None
 

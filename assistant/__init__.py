@@ -7,6 +7,6 @@ from ingest.loaders import SUPPORTED
 from ingest.programmes import KINDS, PROGRAMMES
 from index.records import Passage
 
-from .facade import Assistant, HmiqaError
+from .facade import Assistant, HmiqaError, StoreFull, StoreUnavailable
 
-__all__ = ["Assistant", "HmiqaError", "Finding", "Passage", "THEMES", "KINDS", "PROGRAMMES", "SUPPORTED"]
+__all__ = ["Assistant", "HmiqaError", "StoreFull", "StoreUnavailable", "Finding", "Passage", "THEMES", "KINDS", "PROGRAMMES", "SUPPORTED"]

@@ -1,8 +1,10 @@
 """`Assistant`: the one object every surface (CLI, app, API) calls."""
 from __future__ import annotations
 
+import errno
 import functools
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
@@ -37,6 +39,46 @@ class HmiqaError(Exception):
     """A problem the user can fix; the message says how."""
 
 
+class StoreUnavailable(HmiqaError):
+    """The Chroma server holding the index cannot be reached."""
+
+
+class StoreFull(HmiqaError):
+    """The device holding the index has no space left."""
+
+
+_CONNECTION_ERRORS = {"ConnectError", "ConnectTimeout", "ReadError", "ReadTimeout", "WriteError",
+                      "RemoteProtocolError", "TransportError", "ChromaUnavailable"}
+
+
+def _store_error(self: "Assistant", e: Exception) -> HmiqaError | None:
+    """What a failure of the stores under the index means to the person who asked, or None."""
+    text = f"{type(e).__name__}: {e}"
+    if (isinstance(e, OSError) and e.errno == errno.ENOSPC) or "No space left on device" in text \
+            or "database or disk is full" in text:
+        return StoreFull(f"no space left on the device holding the index ({self.settings.index}); free some space "
+                         "and run it again (what an interrupted write left is repaired by the next ingest; "
+                         "what was indexed before is intact)")
+    if self.index.server and any(c.__name__ in _CONNECTION_ERRORS for c in type(e).__mro__):
+        return StoreUnavailable(f"the Chroma server at {self.settings.chroma_host}:{self.settings.chroma_port} "
+                                f"cannot be reached ({type(e).__name__}); start it (`chroma run`) or point "
+                                "HMIQA_CHROMA_HOST/HMIQA_CHROMA_PORT at it, then try again")
+    return None
+
+
+@contextmanager
+def _stores(self: "Assistant"):
+    try:
+        yield
+    except HmiqaError:
+        raise
+    except Exception as e:
+        mapped = _store_error(self, e)
+        if mapped is None:
+            raise
+        raise mapped from e
+
+
 @dataclass
 class Retrieval:
     """What `Assistant.retrieve` found: the understood query, the hard filters the caller set, the
@@ -53,10 +95,11 @@ def reads(fn):
     another process made is picked up first (never halfway through a reader)."""
     @functools.wraps(fn)
     def run(self: "Assistant", *args, **kwargs):
-        if not self.index.lock.holding() and not self._writing:
-            self.refresh()
-        with self.index.lock.read():
-            return fn(self, *args, **kwargs)
+        with _stores(self):
+            if not self.index.lock.holding() and not self._writing:
+                self.refresh()
+            with self.index.lock.read():
+                return fn(self, *args, **kwargs)
     return run
 
 
@@ -66,7 +109,7 @@ def writes(fn):
     (index/locks.py)."""
     @functools.wraps(fn)
     def run(self: "Assistant", *args, **kwargs):
-        with self.index.writer.hold(waiting=self.on_writer_wait):
+        with _stores(self), self.index.writer.hold(waiting=self.on_writer_wait):
             self._writing += 1
             try:
                 return fn(self, *args, **kwargs)

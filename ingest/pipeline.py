@@ -1,6 +1,7 @@
 """The idempotent ingest: files in, documents and chunks in the index, one bad file never fatal."""
 from __future__ import annotations
 
+import errno
 import hashlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -151,5 +152,7 @@ def _ingest_one(index, path: Path, report: IngestReport, max_tokens: int) -> str
     except IngestError as e:
         report.failed.append(Failure(str(path), e.reason))
     except (OSError, MemoryError, RuntimeError, ValueError) as e:
+        if isinstance(e, OSError) and e.errno == errno.ENOSPC:
+            raise  # the device holding the index is full: every other file would fail too
         report.failed.append(Failure(str(path), f"unexpected {type(e).__name__}: {e}"))
     return "failed"
