@@ -6,7 +6,7 @@ from assistant import Assistant, HmiqaError, StoreFull, StoreUnavailable
 
 from .errors import ApiError
 
-DOC_ID_RE = re.compile(r"^[0-9a-f]{16}$")
+DOC_ID_RE = re.compile(r"\A[0-9a-f]{16}\Z")  # \Z: "$" would let an id end in a newline
 
 
 class Service:

@@ -12,6 +12,7 @@ from ingest.records import Document
 
 from .citing import SpanCiter
 from .followthrough import Tracked
+from .inert import inert
 from .records import Citation
 
 KIND_LABEL = {"recommendation": "Recommendation", "area_for_improvement": "Area for improvement",
@@ -185,9 +186,9 @@ def to_markdown(b: Brief) -> str:
         for i in items:
             who = "" if i.audience == "force" else f" (to {i.audience})"
             out.append(f"- **{made_label(i)}{who}** · {i.theme} · latest position: "
-                       f"**{i.status}**" + (f" ({i.basis})" if i.basis_year else "") + f"  \n  “{_flat(i.text)}” [{i.citation}]")
+                       f"**{i.status}**" + (f" ({i.basis})" if i.basis_year else "") + f"  \n  “{inert(_flat(i.text))}” [{i.citation}]")
             for e in i.evidence:
-                out.append(f"  - {evidence_label(e)}: “{_flat(e.quote)}” [{e.citation}]")
+                out.append(f"  - {evidence_label(e)}: “{inert(_flat(e.quote))}” [{e.citation}]")
         out.append("")
     if b.lines_of_enquiry:
         out += ["## Suggested lines of enquiry", ""] + [f"{k}. {line.text}" for k, line in

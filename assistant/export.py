@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 from datetime import datetime
 
+from .inert import inert
 from .records import Answer
 
 
@@ -20,7 +21,7 @@ def conversation_markdown(turns: list[tuple[str, Answer]], title: str = "hmiqa c
         if answer.citations:
             out += ["**Sources**", ""]
             for c in answer.citations:
-                out.append(f"{c.n}. {_source_line(c)}  \n   > {c.quote}")
+                out.append(f"{c.n}. {_source_line(c)}  \n   > {inert(c.quote)}")
             out.append("")
     return "\n".join(out)
 

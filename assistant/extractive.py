@@ -16,6 +16,7 @@ from ingest.chunk import quotable_spans
 from index.records import Passage
 
 from .citing import of_passage
+from .inert import inert
 from .records import AnswerSentence, Citation
 
 STOP = {"the", "a", "an", "of", "and", "or", "to", "in", "on", "for", "with", "is", "are", "was", "were",
@@ -259,14 +260,14 @@ def compose(chosen: list[Candidate], timeline: bool, period_of) -> tuple[str, li
             # a blank line first, or Markdown folds the label into the previous bullet
             lines.append("\n" + label + ("" if timeline else f", {p.year}"))
         n = number[id(c)]
-        lines.append(f"- {c.text} [{n}]")
+        lines.append(f"- {inert(c.text)} [{n}]")
         sentences.append(AnswerSentence(text=c.text, citations=[n]))
     if timeline and ordered:
         newest = max(c.passage.year or 0 for c in ordered)
         latest = [c for c in ordered if (c.passage.year or 0) == newest]
-        lines.append(f"\n**Latest position ({newest}):** " + " ".join(f"{c.text} [{number[id(c)]}]" for c in latest[:2]))
+        lines.append(f"\n**Latest position ({newest}):** " + " ".join(f"{inert(c.text)} [{number[id(c)]}]" for c in latest[:2]))
         open_items = [c for c in ordered if RECOMMENDATION_RE.search(c.text)]
         if open_items:
             lines.append("\n**Recommendations and areas for improvement in these reports:**")
-            lines.extend(f"- {c.passage.year}: {c.text} [{number[id(c)]}]" for c in open_items)
+            lines.extend(f"- {c.passage.year}: {inert(c.text)} [{number[id(c)]}]" for c in open_items)
     return "\n".join(lines).strip(), sentences, citations

@@ -10,6 +10,7 @@ from ingest.findings import themes_of
 from .brief import KIND_LABEL
 from .citing import SpanCiter
 from .followthrough import TRACKED, Tracked
+from .inert import inert
 from .query import Query
 from .records import AnswerSentence, Citation
 
@@ -88,7 +89,7 @@ def section(assistant, tracked: list[Tracked], existing: list[Citation]) -> tupl
         if (b := t.basis_evidence) is not None:
             cited.append(cite(b.doc_id, b.start, b.end))
             position += f" ({b.year}) [{cited[-1]}]"
-        lines.append(f"- {', '.join(f.forces)}, {f.year}, {KIND_LABEL[f.kind].lower()}: “{' '.join(quote.split())}” "
+        lines.append(f"- {', '.join(f.forces)}, {f.year}, {KIND_LABEL[f.kind].lower()}: “{inert(' '.join(quote.split()))}” "
                      f"[{n}] · {position}")
         sentences.append(AnswerSentence(text=quote, citations=cited))
     return "\n".join(lines), sentences, cite.citations

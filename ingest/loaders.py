@@ -1,6 +1,7 @@
 """Read a report file into raw text. Pages, where the format has them, are joined with form feeds."""
 from __future__ import annotations
 
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,11 @@ def load(path: Path) -> RawText:
 
 
 def decode_text(path: Path, data: bytes) -> tuple[str, list[str]]:
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 with its byte-order mark (Windows "Unicode" text)
+        try:
+            return data.decode("utf-16"), []
+        except UnicodeDecodeError as e:
+            raise IngestError(str(path), f"the text says it is UTF-16 but is not ({e}); re-save it as UTF-8") from None
     if b"\x00" in data[:8192] or _control_ratio(data[:8192]) > 0.05:
         raise IngestError(str(path), "this looks like a binary file, not text; "
                           "export it as PDF, TXT, HTML, MD or DOCX")
@@ -63,6 +69,17 @@ def _text(path: Path, data: bytes) -> RawText:
                    paged=False, warnings=warnings)
 
 
+_HIDDEN_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\b", re.I)
+
+
+def _hidden(tag) -> bool:
+    """An element a browser does not render: `hidden`, `aria-hidden="true"`, or inline display:none /
+    visibility:hidden."""
+    attrs = getattr(tag, "attrs", None) or {}
+    return ("hidden" in attrs or str(attrs.get("aria-hidden", "")).lower() == "true"
+            or bool(_HIDDEN_STYLE.search(str(attrs.get("style", "")))))
+
+
 def _html(path: Path, data: bytes) -> RawText:
     from bs4 import BeautifulSoup
 
@@ -71,6 +88,10 @@ def _html(path: Path, data: bytes) -> RawText:
     for tag in soup(["script", "style", "noscript", "nav", "header", "footer", "form", "svg",
                      "template", "iframe"]):
         tag.decompose()
+    # what a browser does not show is not the report: never indexed, never quoted
+    for tag in soup.find_all(_hidden):
+        if not tag.decomposed:
+            tag.decompose()
     root = soup.find("main") or soup.body or soup
     blocks = ("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section",
               "article", "br", "table", "ul", "ol", "blockquote")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -53,12 +54,19 @@ def discover(paths: list[Path], report: IngestReport) -> list[Path]:
     files: list[Path] = []
     for p in paths:
         if p.is_dir():
+            if p.suffix.lower() in loaders.SUPPORTED:
+                report.warnings.append(f"{p}: a folder, not a {p.suffix} file; the files inside it were read")
             for f in sorted(p.rglob("*")):
-                if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts) \
-                        and not f.name.endswith(".meta.json"):
+                if any(part.startswith(".") for part in f.relative_to(p).parts) or f.name.endswith(".meta.json"):
+                    continue
+                if f.is_file():
                     files.append(f)
+                elif f.is_symlink() and not f.exists():
+                    report.failed.append(Failure(str(f), f"a link to {os.readlink(f)}, which does not exist"))
         elif p.is_file():
             files.append(p)
+        elif p.is_symlink():
+            report.failed.append(Failure(str(p), f"a link to {os.readlink(p)}, which does not exist"))
         else:
             report.failed.append(Failure(str(p), "no such file or folder"))
     return files

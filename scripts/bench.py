@@ -81,7 +81,7 @@ def bench_bulk(index_dir: Path, reports: Path) -> list[str]:
             f"(chunks, their quotable sentences, one opening per document) in {ingest_s:.1f} s; the bare encoder "
             f"(batch {embedder.batch_size}, {embedder.device}) embeds the same texts in {bare_s:.1f} s: ingest runs at "
             f"**{bare_s / ingest_s:.0%} of the encoder's own throughput** (the rest is loading, cleaning, chunking "
-            "and writes)."]
+            "and writes; not yet broken down)."]
 
 
 def bench_search(a: Assistant, rounds: int) -> list[str]:

@@ -71,6 +71,16 @@ def test_unknown_or_crafted_document_ids_are_404s(client, path):
     error(client.get(path), 404, "not_found")
 
 
+def test_a_document_id_with_a_trailing_newline_is_not_an_id(client):
+    from api.service import DOC_ID_RE
+
+    real = client.get("/v1/documents").json()[0]["doc_id"]
+    assert DOC_ID_RE.match(real) and not DOC_ID_RE.match(real + "\n")
+    r = client.get(f"/v1/documents/{real}%0A")
+    error(r, 404, "not_found")
+    assert "ids are 16 hex characters" in r.json()["error"]["message"]
+
+
 @pytest.mark.parametrize("body,status,code,says", [
     ({"question": "x" * 2001}, 422, "invalid_request", "at most 2000 characters"),
     ({"question": ""}, 422, "invalid_request", "at least 1 character"),

@@ -186,3 +186,23 @@ def test_upload_says_what_became_of_each_report(fresh):
         fresh.upload("notes.exe", b"MZ")
     assert [d.doc_id for d in fresh.documents()] == [first.document.doc_id]
     assert fresh.stats()["chunks"] == first.document.n_chunks
+
+
+def test_utf16_text_links_to_nothing_and_folders_named_like_files_are_handled(fresh, tmp_path):
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    body = ("Hampshire Constabulary: vetting revisit 2016\n\nThe force has cleared its vetting backlog "
+            "and now re-vets officers in sensitive posts every five years.\n")
+    (folder / "windows-unicode.txt").write_bytes(body.encode("utf-16"))  # what Notepad's "Unicode" saves
+    (folder / "gone.pdf").symlink_to(tmp_path / "deleted.pdf")
+    named = tmp_path / "annex.pdf"  # a folder, though its name says PDF
+    named.mkdir()
+    (named / "note.md").write_text("# Annex\n\nThe annex lists the forty officers re-vetted in 2016.\n")
+    report = fresh.ingest([folder, named])
+    assert any(s.endswith("windows-unicode.txt") for s in report.added), report.to_dict()
+    assert [(f.path, f.reason) for f in report.failed] == [
+        (str(folder / "gone.pdf"), f"a link to {tmp_path / 'deleted.pdf'}, which does not exist")]
+    assert any("annex.pdf: a folder, not a .pdf file" in w for w in report.warnings)
+    assert any(s.endswith("note.md") for s in report.added)
+    answer = fresh.ask("How often are officers in sensitive posts re-vetted?")
+    assert "every five years" in " ".join(c.quote for c in answer.citations)

@@ -8,6 +8,7 @@ import streamlit as st
 
 from assistant import THEMES, HmiqaError
 from assistant.brief import Brief, evidence_label, made_label, to_docx, to_markdown
+from assistant.inert import inert
 
 from .chat import _open_source, _source
 from .render import passage_html
@@ -26,9 +27,9 @@ def _items(b: Brief) -> None:
             who = "" if i.audience == "force" else f" · to {i.audience}"
             st.markdown(f":{STATUS_BADGE.get(i.status, 'gray')}-badge[{i.status}] **{made_label(i)}{who}** · {i.theme}"
                         + (f" · latest position from {i.basis}" if i.basis_year else ""))
-            st.markdown(_cited(f"> {i.text}".replace("\n", "\n> "), i.citation))
+            st.markdown(_cited(f"> {inert(i.text)}".replace("\n", "\n> "), i.citation))
             for e in i.evidence:
-                st.markdown(_cited(f"- {evidence_label(e)}: “{e.quote}”", e.citation))
+                st.markdown(_cited(f"- {evidence_label(e)}: “{inert(e.quote)}”", e.citation))
 
 
 def _sources(assistant, b: Brief) -> None:

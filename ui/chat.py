@@ -9,6 +9,7 @@ import streamlit as st
 from assistant import HmiqaError
 from assistant.export import conversation_docx, conversation_markdown
 from assistant.feedback import FeedbackStore
+from assistant.inert import inert
 from assistant.records import Answer
 
 from .render import passage_html, report_html
@@ -158,7 +159,7 @@ def _render(assistant, i: int, turn: Turn, caller, mode, k, chunks):
                 if chunk is not None:
                     st.markdown(passage_html(chunk.text, c.quote, c.start - chunk.start), unsafe_allow_html=True)
                 else:
-                    st.markdown(f"> {c.quote}")
+                    st.markdown(f"> {inert(c.quote)}")
                 st.button("Open the whole report here", key=f"open-{i}-{c.n}", on_click=_open_source,
                           args=(c.doc_id, c.start, c.end))
         if not turn.rated:
