@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 _MARK = re.compile(r"(\[\d{1,3}\])")
-_SPECIAL = re.compile(r"([\\`\[\]<>])")  # no link, image, autolink or HTML tag can open without these
+_SPECIAL = re.compile(r"([\\`\[\]<])")  # no link, image, autolink or HTML tag opens without these ("<" escaped, a ">" is text)
 
 
 def inert(text: str) -> str:

@@ -248,3 +248,50 @@ def test_the_brief_page_follows_a_recommendation_to_later_evidence(page):
     dialog.wait_for()
     dialog.frame_locator("iframe").locator("mark#hl").wait_for()
     shot(page, "6b-brief-source")
+
+
+def test_an_image_link_inside_a_cited_report_is_shown_as_text_and_never_fetched(page, tmp_path):
+    """A report is data: quoting its sentence must not make the officer's browser fetch what it links."""
+    import http.server
+    import threading
+
+    hits: list[str] = []
+
+    class Record(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (the standard library's name)
+            hits.append(self.path)
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Record)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    try:
+        report = tmp_path / "wiltshire-custody-2019.txt"
+        report.write_text(
+            "Wiltshire Police: custody inspection 2019\n\nFindings\n\nIn the custody suite at Melksham every "
+            f"detainee was offered a hot meal ![pixel](http://127.0.0.1:{port}/pixel.png) within four hours "
+            f"<img src=\"http://127.0.0.1:{port}/tag.png\"> of arrival [7].\n")
+        page.get_by_role("link", name="Corpus").click()
+        page.get_by_role("heading", name="Corpus").wait_for()
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(report))
+        page.get_by_role("button", name="Add to the index").click()
+        page.get_by_text(re.compile(r"wiltshire-custody-2019\.txt: added")).wait_for()
+        wait_idle(page)
+        page.get_by_role("link", name="Ask").click()
+        page.get_by_text("Ask what HMIC and HMICFRS found").wait_for()
+        ask(page, "Was every detainee at Melksham offered a hot meal?")
+        answer = last_answer(page)
+        text = answer.inner_text()
+        assert "hot meal" in text and f"![pixel](http://127.0.0.1:{port}/pixel.png)" in text, text
+        assert answer.locator("img").count() == 0
+        answer.locator('[data-testid="stExpander"] summary').first.click()  # the quote in its passage
+        wait_idle(page)
+        page.wait_for_timeout(1000)
+        shot(page, "7-inert-report-text")
+        assert hits == [], f"the browser fetched {hits} from a link inside a report"
+    finally:
+        server.shutdown()

@@ -25,7 +25,7 @@ def test_quotes_in_an_answer_are_inert_and_their_json_exact(fresh, tmp_path):
     quote = next(c.quote for c in answer.citations if "nurse" in c.quote)
     assert "![pixel](http://127.0.0.1:9/x.png)" in quote and quote.endswith("[12].")  # the JSON is exact
     body = answer.answer
-    # no image, link or tag can open: every "[", "]", "<" and ">" from the report is escaped
+    # no image, link or tag can open: every "[", "]" and "<" from the report is escaped
     for opener in (r"!\[", r"\]\(", r"<img", r"<"):
         assert not re.search(r"(?<!\\)" + opener, body), (opener, body)
     assert "!\\[pixel\\](http://127.0.0.1:9/x.png)" in body
@@ -39,6 +39,6 @@ def test_quotes_in_an_answer_are_inert_and_their_json_exact(fresh, tmp_path):
 
 def test_inert_escapes_what_opens_markup_and_nothing_else():
     assert inert('See <img src=x onerror="alert(1)"> and [a link](javascript:x).') == \
-        'See \\<img src=x onerror="alert(1)"\\> and \\[a link\\](javascript:x).'
+        'See \\<img src=x onerror="alert(1)"> and \\[a link\\](javascript:x).'
     assert inert("Plain words, 20% of cases (most) - fine.") == "Plain words, 20% of cases (most) - fine."
     assert inert("as noted [3] and [4]") == "as noted `[3]` and `[4]`"

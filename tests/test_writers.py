@@ -72,14 +72,27 @@ def test_a_second_cli_ingest_waits_for_the_first_and_says_so(tmp_path):
     assert stats["documents"] == 5 and stats["chunks"] == stats["vectors"]
 
 
-def test_an_api_upload_during_a_cli_ingest_loses_nothing(tmp_path):
+def test_a_served_api_sees_another_process_ingest_and_its_upload_waits_for_one(tmp_path):
     index = tmp_path / "index"
     port = free_port()
     api = serve(index, port)  # the API opens the index first; the CLI writes to it while it serves
     url = f"http://127.0.0.1:{port}"
     try:
         wait_ready(api, url)
-        cli = _ingest(index, _folder(tmp_path, "a", [CAMBS_2014, HANTS_2014, PEEL_2018]))
+        assert httpx.get(f"{url}/v1/documents").json() == []
+        # another process ingests while the API serves: the API's dense search finds it within seconds
+        first = _ingest(index, _folder(tmp_path, "first", [HANTS_2014]))
+        out, err = first.communicate(timeout=600)
+        assert first.returncode == 0, err[-2000:]
+
+        def dense_finds_hampshire() -> bool:
+            hits = httpx.post(f"{url}/v1/search", json={"question": "gifts and hospitality register in Hampshire",
+                                                        "retriever": "dense", "k": 3}).json()["passages"]
+            return bool(hits) and "Hampshire" in hits[0]["forces"]
+
+        wait_for(dense_finds_hampshire, "the API finding the CLI's report by dense search", 5, api,
+                 lambda: open(api.log_path).read())
+        cli = _ingest(index, _folder(tmp_path, "a", [CAMBS_2014, RESPONSE, PEEL_2018]))
         lock = WriterLock(index)
         wait_for(lambda: lock.holder() is not None, "the CLI ingest holding the writer lock", 120, cli,
                  lambda: cli.stderr.read() if cli.poll() is not None else "")
@@ -89,13 +102,9 @@ def test_an_api_upload_during_a_cli_ingest_loses_nothing(tmp_path):
         out, err = cli.communicate(timeout=600)
         assert cli.returncode == 0 and "3 added" in out, err[-2000:]
         docs = httpx.get(f"{url}/v1/documents").json()
-        assert len(docs) == 4, [d["title"] for d in docs]
-        # the served API sees the CLI's reports in dense search too, not only in its listing
-        hits = httpx.post(f"{url}/v1/search", json={"question": "gifts and hospitality register in Hampshire",
-                                                    "retriever": "dense", "k": 3}).json()["passages"]
-        assert hits and "Hampshire" in hits[0]["forces"]
+        assert len(docs) == 5, [d["title"] for d in docs]
     finally:
         api.terminate()
         api.wait(timeout=30)
     stats = _stats(index)
-    assert stats["documents"] == 4 and stats["chunks"] == stats["vectors"]
+    assert stats["documents"] == 5 and stats["chunks"] == stats["vectors"]
