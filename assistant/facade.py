@@ -174,7 +174,8 @@ class Assistant:
                progress: Callable[[int, int, str, str], None] | None = None) -> IngestReport:
         self._docs.clear()
         return ingest(self.index, [Path(p) for p in paths], prune=prune,
-                      max_tokens=self.settings.chunk_tokens, progress=progress)
+                      max_tokens=self.settings.chunk_tokens, max_text_mb=self.settings.max_document_mb,
+                      progress=progress)
 
     @writes
     def upload(self, name: str, data: bytes) -> uploads.UploadResult:

@@ -36,6 +36,7 @@ TABLE = [
     Setting("rrf_k", 60, "reciprocal rank fusion constant"),
     Setting("alpha", 0.3, "weight of the dense score in weighted fusion (0..1)"),
     Setting("k", 8, "passages returned by a search"),
+    Setting("max_document_mb", 20.0, "most text one document may have after cleaning, in MB (a 1,000-page report has ~3 MB); past it ingest refuses the file with a reason"),
     Setting("max_upload_mb", 50, "largest report file the app (and API) accept for upload, in MB"),
     # the evidence score is the best sentence's plus dense_weight x the best passage's cosine
     # (assistant/policy.py). Best balanced accuracy on the seeds: 0.90 (held out on ../shared/realdev it
@@ -96,6 +97,7 @@ class Settings:
     rrf_k: int
     alpha: float
     k: int
+    max_document_mb: float
     max_upload_mb: int
     dense_weight: float
     refuse_below: float

@@ -109,14 +109,14 @@ def build_document(path: Path, fhash: str, count_tokens: Callable[[str], int] | 
     return doc, cleaned
 
 
-def ingest(index, paths: list[Path], prune: bool = False, max_tokens: int = 200,
+def ingest(index, paths: list[Path], prune: bool = False, max_tokens: int = 200, max_text_mb: float = 20,
            progress: Callable[[int, int, str, str], None] | None = None) -> IngestReport:
     report = IngestReport()
     report.repaired = index.repair()
     report.upgraded = index.add_missing_sentences()
     files = discover([Path(p) for p in paths], report)
     for i, path in enumerate(files):
-        status = _ingest_one(index, path, report, max_tokens)
+        status = _ingest_one(index, path, report, max_tokens, max_text_mb)
         if progress:
             progress(i + 1, len(files), str(path), status)
     if prune:
@@ -128,7 +128,7 @@ def ingest(index, paths: list[Path], prune: bool = False, max_tokens: int = 200,
     return report
 
 
-def _ingest_one(index, path: Path, report: IngestReport, max_tokens: int) -> str:
+def _ingest_one(index, path: Path, report: IngestReport, max_tokens: int, max_text_mb: float = 20) -> str:
     source = str(path.resolve())
     try:
         fhash = file_hash(path)
@@ -143,6 +143,9 @@ def _ingest_one(index, path: Path, report: IngestReport, max_tokens: int) -> str
             report.skipped.append(source)
             report.duplicates[source] = other[0]
             return "duplicate"
+        if len(doc.text) > max_text_mb * 1e6:  # a budget per document: one file cannot hold the writer for an hour
+            raise IngestError(str(path), f"{len(doc.text) / 1e6:.1f} MB of text after cleaning, over the "
+                              f"{max_text_mb:g} MB a document may have; split it, or raise HMIQA_MAX_DOCUMENT_MB")
         embedder = index.embedder
         chunks = chunk_document(doc, cleaned, embedder.count_tokens, max_tokens=max_tokens,
                                 window=embedder.window)

@@ -206,3 +206,14 @@ def test_utf16_text_links_to_nothing_and_folders_named_like_files_are_handled(fr
     assert any(s.endswith("note.md") for s in report.added)
     answer = fresh.ask("How often are officers in sensitive posts re-vetted?")
     assert "every five years" in " ".join(c.quote for c in answer.citations)
+
+
+def test_a_document_over_the_text_budget_is_refused_with_a_reason(tmp_path, corpus):
+    a = Assistant.open(tmp_path / "index", max_document_mb=0.01)  # 10 KB: the Cambridgeshire 2012 report is 7.5 KB
+    big = corpus / "big.txt"
+    big.write_text("Kent Police: data audit 2018\n\n" + "The force audited its crime records again this month. " * 400)
+    report = a.ingest([corpus])
+    assert [f.path for f in report.failed] == [str(big)]
+    assert "MB of text after cleaning, over the 0.01 MB a document may have" in report.failed[0].reason
+    assert len(report.added) == 2  # the others are ingested
+    a.close()
