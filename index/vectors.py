@@ -130,8 +130,8 @@ class VectorStore:
         return self.collection.count()
 
     def query(self, vector: np.ndarray, k: int, filters: Filters | None) -> list[tuple[str, float]]:
-        if self.count() == 0:
-            return []
+        # no count() first: it costs ~5 ms at 100k vectors, every search queries twice, and Chroma answers
+        # an empty collection with empty lists
         res = self.collection.query(query_embeddings=[vector.tolist()], n_results=k,
                                     where=filters.where() if filters else None, include=["distances"])
         return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0], strict=True)]
