@@ -72,7 +72,7 @@ PILLAR_CUES = [
          r"act with integrity and provide a service|PEEL:? (?:police )?legitimacy\b", "PEEL 2014–2019 legitimacy"),
     Rule("PEEL leadership", "text", r"^leadership$|how well led|state of its leadership|PEEL:? (?:police )?leadership\b",
          "PEEL 2015–2016 leadership"),
-    Rule("other thematic", "text", r"performed in our other inspections", "PEEL 2015 'other inspections' pages"),
+    Rule("other thematic", "text", r"^other inspections$", "PEEL 2015 'other inspections' pages (their heading)"),
 ]
 
 KIND_RULES = [

@@ -124,8 +124,8 @@ PILLAR_CUES = [
     [("PEEL 2017 page", "How legitimately does the force treat the people it serves?"),
      ("PEEL 2014 page", "Kent Police must act with integrity and provide a service people can trust")],
     [("PEEL 2015 page", "HMIC assessed how well led the force is"), ("PEEL 2016 page", "PEEL: Police leadership 2016")],
-    [("PEEL 2015 page", "Kent Police performed in our other inspections as set out below"),
-     ("another PEEL 2015 page", "A summary of how Essex performed in our other inspections this year")],
+    [("PEEL 2015 page", "Kent PEEL 2015\n\nOther inspections\n\nA summary of thematic findings."),
+     ("another PEEL 2015 page", "Essex PEEL 2015\nOther inspections\nResults of the joint inspections")],
 ]
 KIND_RULES = [
     [("PCC", "RESPONSE ON HMIC PEEL LEGITIMACY REPORT DECEMBER 2017"),
