@@ -49,28 +49,23 @@ class SentenceVectors:
         return {(int(s), int(e)): self.vectors[i].astype(np.float32) for i, (s, e) in enumerate(self.spans)}
 
 
-def batch_texts(chunks: list[Chunk]) -> list[str]:
-    """What ingest embeds for `chunks` in one call: each chunk's indexed text, then every quotable
-    sentence (one call lets the encoder batch short and long texts by length)."""
-    return [c.indexed_text for c in chunks] + [c.text[s:e] for c in chunks for s, e in quotable_spans(c.text)]
+def sentences_of(chunks: list[Chunk]) -> tuple[list[list[tuple[int, int]]], list[str]]:
+    """Each chunk's quotable spans, and all their texts in one list (what gets embedded)."""
+    spans = [quotable_spans(c.text) for c in chunks]
+    return spans, [c.text[s:e] for c, sp in zip(chunks, spans, strict=True) for s, e in sp]
 
 
-def split_batch(chunks: list[Chunk], vectors: np.ndarray) -> tuple[np.ndarray, list[SentenceVectors]]:
-    """The chunk vectors and each chunk's SentenceVectors from the vectors of `batch_texts(chunks)`."""
-    return vectors[:len(chunks)], _assemble(chunks, vectors[len(chunks):])
+def assemble(chunks: list[Chunk], spans: list[list[tuple[int, int]]], vectors: np.ndarray) -> list[SentenceVectors]:
+    """Each chunk's SentenceVectors from `sentences_of(chunks)` and the vectors of its texts."""
+    out, i = [], 0
+    for c, sp in zip(chunks, spans, strict=True):
+        out.append(SentenceVectors(c.chunk_id, np.asarray(sp, dtype=np.int32).reshape(-1, 2),
+                                   np.asarray(vectors[i:i + len(sp)], dtype=np.float16)))
+        i += len(sp)
+    return out
 
 
 def embed_sentences(chunks: list[Chunk], embed) -> list[SentenceVectors]:
     """Sentence vectors alone (for chunks indexed before they were stored)."""
-    texts = [c.text[s:e] for c in chunks for s, e in quotable_spans(c.text)]
-    return _assemble(chunks, embed(texts) if texts else np.zeros((0, 0), dtype=np.float32))
-
-
-def _assemble(chunks: list[Chunk], vectors: np.ndarray) -> list[SentenceVectors]:
-    out, i = [], 0
-    for c in chunks:
-        spans = quotable_spans(c.text)
-        out.append(SentenceVectors(c.chunk_id, np.asarray(spans, dtype=np.int32).reshape(-1, 2),
-                                   np.asarray(vectors[i:i + len(spans)], dtype=np.float16)))
-        i += len(spans)
-    return out
+    spans, texts = sentences_of(chunks)
+    return assemble(chunks, spans, embed(texts) if texts else np.zeros((0, 0), dtype=np.float32))

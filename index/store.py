@@ -267,7 +267,7 @@ class Index:
             # vectors of no ready document exist only if a write stopped before settle finished: the
             # scan reads every vector's metadata, so it runs only then
             if self.catalog.get_meta("unsettled") != "0" and self.vectors.count():
-                ready = set(self.catalog.sources().values()) - set(self.catalog.pending())
+                ready = set(self.catalog.sources().values())  # the pending ones are gone already
                 for doc_id in self.vectors.doc_ids() - ready:
                     self.vectors.delete_doc(doc_id)
                     removed.append(doc_id)

@@ -42,16 +42,18 @@ def http_client(host: str, port: int, ssl: bool = False, token: str = ""):
 class VectorStore:
     def __init__(self, path: Path | None = None, client=None):
         offline.enforce()
-        import chromadb
-        from chromadb.config import Settings
-
         # on a server, other processes rebuild their chunk map and BM25 from Chroma alone, so each
         # vector carries its whole chunk; the embedded store has them in the catalog already
         self.carry_chunks = client is not None
         self.path = path
-        self.client = client or chromadb.PersistentClient(path=str(path),
-                                                          settings=Settings(anonymized_telemetry=False))
+        self.client = client or self._embedded()
         self._collections()
+
+    def _embedded(self):
+        import chromadb
+        from chromadb.config import Settings
+
+        return chromadb.PersistentClient(path=str(self.path), settings=Settings(anonymized_telemetry=False))
 
     def _collections(self) -> None:
         # embedding_function=None: vectors always come from our Embedder; Chroma's default
@@ -64,11 +66,8 @@ class VectorStore:
     def reopen(self) -> None:
         """See what another process wrote: the embedded store answers queries from a graph it loaded
         once (its counts and gets see new records, its nearest-neighbour search does not)."""
-        import chromadb
-        from chromadb.config import Settings
-
         self.client.close()  # the last client of this folder in the process stops its store
-        self.client = chromadb.PersistentClient(path=str(self.path), settings=Settings(anonymized_telemetry=False))
+        self.client = self._embedded()
         self._collections()
 
     def close(self) -> None:

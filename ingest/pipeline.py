@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from index.sentences import batch_texts, split_batch
+from index.sentences import assemble, sentences_of
 
 from . import loaders, metadata
 from .chunk import chunk_document
@@ -151,11 +151,11 @@ def _ingest_one(index, path: Path, report: IngestReport, max_tokens: int, max_te
                                 window=embedder.window)
         doc.n_chunks = len(chunks)
         # chunks, their quotable sentences and the document's head in one call: the encoder batches by length
-        batch = batch_texts(chunks)
-        vectors = embedder.embed(batch + [doc.head_text()])
-        chunk_vectors, sentences = split_batch(chunks, vectors[:len(batch)])
-        index.add(doc, chunks, chunk_vectors, vectors[len(batch):], replaces=[d for d, _, _ in previous],
-                  sentences=sentences)
+        spans, texts = sentences_of(chunks)
+        n, m = len(chunks), len(chunks) + len(texts)
+        vectors = embedder.embed([c.indexed_text for c in chunks] + texts + [doc.head_text()])
+        index.add(doc, chunks, vectors[:n], vectors[m:], replaces=[d for d, _, _ in previous],
+                  sentences=assemble(chunks, spans, vectors[n:m]))
         (report.replaced if previous else report.added).append(source)
         report.chunks_added += len(chunks)
         report.warnings.extend(f"{path}: {w}" for w in doc.warnings)

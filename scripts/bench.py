@@ -85,7 +85,7 @@ def bench_long_inputs(a: Assistant, folder: Path, sizes_mb=(0.5, 1.0, 2.0)) -> l
 
 def bench_bulk(index_dir: Path, reports: Path) -> list[str]:
     """The whole folder in one ingest, against the bare encoder embedding the same texts in the same run."""
-    from index.sentences import batch_texts
+    from index.sentences import sentences_of
 
     a = Assistant.open(index_dir)
     embedder = a.index.embedder
@@ -95,7 +95,9 @@ def bench_bulk(index_dir: Path, reports: Path) -> list[str]:
     ingest_s = time.perf_counter() - t
     texts = []
     for d in a.documents():
-        texts += batch_texts(a.index.catalog.chunks(d.doc_id)) + [a.index.catalog.document(d.doc_id).head_text()]
+        chunks = a.index.catalog.chunks(d.doc_id)
+        texts += ([c.indexed_text for c in chunks] + sentences_of(chunks)[1]
+                  + [a.index.catalog.document(d.doc_id).head_text()])
     t = time.perf_counter()
     embedder.embed(texts)
     bare_s = time.perf_counter() - t

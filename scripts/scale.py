@@ -55,9 +55,8 @@ def source_sentences(folders: list[Path]) -> list[str]:
 
 
 def build(path: Path, n_chunks: int, sentences: list[str], seed: int = 7) -> dict:
-    from index.sentences import SentenceVectors
+    from index.sentences import assemble, sentences_of
     from index.store import Index
-    from ingest.chunk import quotable_spans
 
     rng = random.Random(seed)
     nrng = np.random.default_rng(seed)
@@ -89,23 +88,18 @@ def build(path: Path, n_chunks: int, sentences: list[str], seed: int = 7) -> dic
                         section="", page_start=None, page_end=None, forces=[force], year=year, programme=programme,
                         kind="force inspection", title=title, context=context) for i, (s, e) in enumerate(spans)]
         doc.n_chunks = len(chunks)
-        quotable = [quotable_spans(c.text) for c in chunks]
+        quotable, texts = sentences_of(chunks)
         if len(real_chunks) < SAMPLE:  # the model's own vectors
             t = time.perf_counter()
             vectors = index.embedder.embed([c.indexed_text for c in chunks])
-            sv = index.embedder.embed([c.text[s:e] for c, q in zip(chunks, quotable) for s, e in q])
+            sv = index.embedder.embed(texts)
             embed_s += time.perf_counter() - t
             real_chunks += list(vectors)
             real_sentences += list(sv)
         else:  # a sampled real vector, moved a little and renormalised
             vectors = _perturbed(real_chunks, len(chunks), rng, nrng)
-            sv = _perturbed(real_sentences, sum(len(q) for q in quotable), rng, nrng)
-        sentence_rows, i = [], 0
-        for c, q in zip(chunks, quotable):
-            sentence_rows.append(SentenceVectors(c.chunk_id, np.asarray(q, dtype=np.int32).reshape(-1, 2),
-                                                 np.asarray(sv[i:i + len(q)], dtype=np.float16)))
-            i += len(q)
-        index.add(doc, chunks, vectors, vectors[:1], sentences=sentence_rows)
+            sv = _perturbed(real_sentences, len(texts), rng, nrng)
+        index.add(doc, chunks, vectors, vectors[:1], sentences=assemble(chunks, quotable, sv))
         made += len(chunks)
         d += 1
         if d % 200 == 0:

@@ -1,10 +1,13 @@
-"""Helpers the test tiers share: a free loopback port, and waiting on a condition (a server coming up,
-a port closing) instead of sleeping a fixed time."""
+"""Helpers the test tiers share: a free loopback port, waiting on a condition (a server coming up,
+a port closing) instead of sleeping a fixed time, and a real `chroma run`."""
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
+import sys
 import time
+from pathlib import Path
 from typing import Callable
 
 import httpx
@@ -52,3 +55,16 @@ def check_citations(assistant, answer) -> None:
     for s in answer.sentences:
         assert s.citations and set(s.citations) <= set(numbers), s
         assert s.text in answer.answer, s.text
+
+
+def start_chroma(folder: Path) -> tuple[subprocess.Popen, int]:
+    """A real `chroma run` on a free loopback port with its data and log in `folder`, ready."""
+    port = free_port()
+    exe = os.path.join(os.path.dirname(sys.executable), "chroma")
+    log = open(folder / "chroma.log", "w")  # a file, not a pipe: chroma logs every request and would block
+    proc = subprocess.Popen([exe, "run", "--path", str(folder / "chroma-data"), "--host", "127.0.0.1",
+                             "--port", str(port)], stdout=log, stderr=subprocess.STDOUT,
+                            env=dict(os.environ, ANONYMIZED_TELEMETRY="False"))
+    wait_for(lambda: httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).status_code == 200,
+             "chroma run starting", 60, proc, lambda: (folder / "chroma.log").read_text())
+    return proc, port

@@ -15,7 +15,7 @@ from assistant import Assistant
 
 from .conftest import ROOT, SEEDS
 from .test_api import serve, wait_ready
-from .helpers import free_port, wait_for
+from .helpers import free_port, start_chroma
 from .test_browser import NEW_REPORT
 
 pytestmark = pytest.mark.server
@@ -23,18 +23,10 @@ pytestmark = pytest.mark.server
 
 @pytest.fixture
 def chroma(tmp_path):
-    port = free_port()
-    exe = os.path.join(os.path.dirname(sys.executable), "chroma")
-    log = open(tmp_path / "chroma.log", "w")  # a file, not a pipe: chroma logs every request and would block
-    proc = subprocess.Popen([exe, "run", "--path", str(tmp_path / "chroma-data"), "--host", "127.0.0.1",
-                             "--port", str(port)], stdout=log, stderr=subprocess.STDOUT,
-                            env=dict(os.environ, ANONYMIZED_TELEMETRY="False"))
-    wait_for(lambda: httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).status_code == 200,
-             "chroma run starting", 60, proc, lambda: (tmp_path / "chroma.log").read_text())
+    proc, port = start_chroma(tmp_path)
     yield {"HMIQA_CHROMA_HOST": "127.0.0.1", "HMIQA_CHROMA_PORT": str(port)}
     proc.terminate()
     proc.wait(timeout=20)
-    log.close()
 
 
 def cli(*args, env):

@@ -3,10 +3,7 @@ sentence saying so and what to do, and what was indexed before stays intact."""
 from __future__ import annotations
 
 import errno
-import os
 import shutil
-import subprocess
-import sys
 
 import httpx
 import pytest
@@ -15,7 +12,7 @@ from assistant import Assistant, StoreFull, StoreUnavailable
 from index.vectors import VectorStore
 
 from .conftest import CAMBS_2012, RESPONSE
-from .helpers import free_port, wait_for
+from .helpers import free_port, start_chroma
 from .test_api import serve, wait_ready
 
 
@@ -48,21 +45,9 @@ def test_a_full_disk_is_said_plainly_and_loses_nothing(tmp_path, corpus, monkeyp
     a.close()
 
 
-def _chroma(tmp_path):
-    port = free_port()
-    exe = os.path.join(os.path.dirname(sys.executable), "chroma")
-    log = open(tmp_path / "chroma.log", "w")
-    proc = subprocess.Popen([exe, "run", "--path", str(tmp_path / "chroma-data"), "--host", "127.0.0.1",
-                             "--port", str(port)], stdout=log, stderr=subprocess.STDOUT,
-                            env=dict(os.environ, ANONYMIZED_TELEMETRY="False"))
-    wait_for(lambda: httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).status_code == 200,
-             "chroma run starting", 60, proc, lambda: (tmp_path / "chroma.log").read_text())
-    return proc, port
-
-
 @pytest.mark.server
 def test_a_chroma_server_that_stops_is_a_503_from_every_endpoint_and_a_plain_error(tmp_path):
-    chroma, chroma_port = _chroma(tmp_path)
+    chroma, chroma_port = start_chroma(tmp_path)
     env = {"HMIQA_CHROMA_HOST": "127.0.0.1", "HMIQA_CHROMA_PORT": str(chroma_port)}
     port = free_port()
     api = serve(tmp_path / "api-local", port, **env)
