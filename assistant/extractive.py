@@ -13,6 +13,7 @@ import numpy as np
 
 from ingest.boilerplate import key as shape_key
 from ingest.chunk import quotable_spans
+from ingest.clean import SIGNATURE, SIGNATURE_RE
 from index.records import Passage
 
 from .citing import of_passage
@@ -50,26 +51,29 @@ NUMBER_WORDS = (r"(?<![\d/.-])(?!(?:19|20)\d\d\b)\d[\d,.]*(?!\.\s)|(?i:\b(?:two|
                 r"hundred|thousand|million|half|third|quarter|per ?cent)\b)")  # "Twelve officers…" opens a sentence
 ANSWER_TYPES = [
     # (question cue, what an answering sentence holds, what it is called, required: without one the
-    #  reports do not answer; otherwise only a bonus, note)
+    #  reports do not answer; otherwise only a bonus, the bonus, note)
     (r"\bwhat (?:percentage|proportion|share)\b|\bhow many (?:per ?cent|percent)", r"\d\s?%|\bper ?cent\b|"
-     r"\b(?:half|third|quarter|two-thirds|three-quarters)\b", "percentage", True, "percentages"),
+     r"\b(?:half|third|quarter|two-thirds|three-quarters)\b", "percentage", True, 0.1, "percentages"),
     (r"\bhow many\b|\bhow much (?!progress|has|did|does|is)|\bwhat (?:number|proportion|percentage|share)\b|"
-     r"\bwhat (?:is|was) the [\w -]{0,30}rate\b", NUMBER_WORDS, "figure", True,
+     r"\bwhat (?:is|was) the [\w -]{0,30}rate\b", NUMBER_WORDS, "figure", True, 0.1,
      "numbers questions cite the sentence with the figure"),
     (r"\bwhat grade\b|\bhow (?:was|were|is|are) [\w' -]{1,40} graded\b",
-     r"(?i)\b(?:outstanding|good|adequate|requires improvement|inadequate|not yet graded)\b", "grade", True,
+     r"(?i)\b(?:outstanding|good|adequate|requires improvement|inadequate|not yet graded)\b", "grade", True, 0.1,
      "graded judgments"),
     (r"^(?:when|on what date|in what year|what date|what year)\b",
      r"(?i)\b(?:19|20)\d{2}\b|\b(?:january|february|march|april|may|june|july|august|september|october|"
-     r"november|december|spring|summer|autumn|winter)\b", "date", True, "dates"),
+     r"november|december|spring|summer|autumn|winter)\b", "date", True, 0.1, "dates"),
     (r"\bhow (?:long|often|quickly|fast)\b", NUMBER_WORDS + r"|\b(?:daily|weekly|monthly|quarterly|annually|"
-     r"yearly|immediately|promptly)\b", "figure", False, "durations and frequencies, often in words"),
+     r"yearly|immediately|promptly)\b", "figure", False, 0.1, "durations and frequencies, often in words"),
     (r"^(?:who|which (?:hm )?inspectors?|which (?:bodies|body|organisations?|inspectorates?))\b",
      r"(?:[A-Z][a-z]+ )+(?:of )?[A-Z][a-z]+|\bH(?:er|is)? Majesty|\bHMI|\bInspectorate|Home Secretary|"
-     r"\bCommissioner", "name", False, "people and bodies"),
+     r"\bCommissioner", "name", False, 0.1, "people and bodies"),
+    # a signature block ("Wendy Williams, Her Majesty's Inspector of Constabulary") shares no words with
+    # the question and scores low on meaning, yet it is the whole answer to who signed a report or letter
+    (r"\b(?:who|which [\w ]{0,30}?)\s+(?:signed|wrote|authored)\b|\bsignator(?:y|ies)\b", SIGNATURE, "signature",
+     False, 0.8, "who signed: the signature block"),
 ]
-_ANSWER_TYPES = [(re.compile(q, re.I), re.compile(a), what, req) for q, a, what, req, _ in ANSWER_TYPES]
-TYPE_BONUS = 0.1  # a sentence holding what the question asks for (a figure, a date, a name) comes first
+_ANSWER_TYPES = [(re.compile(q, re.I), re.compile(a), what, req, bonus) for q, a, what, req, bonus, _ in ANSWER_TYPES]
 BOILERPLATE_PENALTY = 0.3  # a sentence many reports print word for word comes last
 
 
@@ -102,6 +106,15 @@ ABOUT_THE_INSPECTION = re.compile(
     r"(?:inspectors|hmic\w*|we) (?:examine|review|read|visit|inspect)|when (?:was|were|did))\b", re.I)
 FRAMING_PENALTY = 0.4
 
+# "HMI Zoë Billingham made three recommendations in this report:" says nothing until its items do:
+# each item that follows a lead-in (only bullets or numbering between, in the same passage or at the
+# start of the next) is as relevant as the lead-in was, and the lead-in, a fragment, yields to them
+LEAD_IN_RE = re.compile(r":[\s\"'”’]*$")
+LEAD_IN_PENALTY = 0.4
+ITEM_DECAY = 0.05  # the first item takes the lead-in's evidence less this, the next less twice this…
+MAX_ITEMS = 8
+LIST_GAP_RE = re.compile(r"\s*(?:(?:[•▪●◦·*–-]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s*)?")
+
 
 def framing(text: str) -> bool:
     """A sentence about the publication or the inspection itself, not about what it found."""
@@ -112,20 +125,42 @@ def framing(text: str) -> bool:
 def wants(question: str, required: bool | None = None) -> list[re.Pattern]:
     """The patterns an answering sentence should hold, from the kind of question asked (only the
     required ones, or only the optional ones, when `required` says)."""
-    return [answer for cue, answer, _, req in _ANSWER_TYPES
+    return [answer for cue, answer, _, req, _ in _ANSWER_TYPES
             if cue.search(question.strip()) and (required is None or req == required)]
+
+
+def type_bonus(question: str) -> float:
+    """How much a sentence holding everything the question asks for is raised."""
+    return max((bonus for cue, _, _, _, bonus in _ANSWER_TYPES if cue.search(question.strip())), default=0.0)
 
 
 def lacking(question: str) -> str:
     """What the question requires, in words ("figure", "date"), or "" when it requires no one thing."""
-    return " or ".join(what for cue, _, what, req in _ANSWER_TYPES if req and cue.search(question.strip()))
+    return " or ".join(what for cue, _, what, req, _ in _ANSWER_TYPES if req and cue.search(question.strip()))
+
+
+# Page furniture a PDF's text carries between findings: never a finding to quote. A row per kind.
+FURNITURE = [
+    (r"©", "a copyright or image credit line"),
+    (r"^(?:[ivxlc]{1,5}\s+|\d{1,3}\s+)?[A-Z][A-Z’' &,-]{5,}(?:\s+(?:[ivxlc]{1,5}|\d{1,3}))?$",
+     "a running header or footer in capitals, with its page number"),
+    (r"\bContents\b(?:\s+\d{1,3}\s+[A-Z][\w’' -]{2,40}){1,}$", "a contents list run into one line"),
+]
+_FURNITURE = [re.compile(p) for p, _ in FURNITURE]
+
+
+def furniture(text: str) -> bool:
+    t = " ".join(text.split())
+    return any(rx.search(t) for rx in _FURNITURE)
 
 
 def _heading_like(text: str, headings: set[str]) -> bool:
-    """A title, heading, menu or contents line: never a finding to quote."""
+    """A title, heading, menu, contents line or page furniture: never a finding to quote."""
     norm = " ".join(text.split()).lower()
-    if norm in headings:
+    if norm in headings or furniture(text):
         return True
+    if SIGNATURE_RE.match(text.strip()):
+        return False  # "Wendy Williams, Her Majesty's Inspector of Constabulary" answers who signed
     # a line with no sentence ending, no figure and few words is a heading or a label, not a finding
     if re.search(r"(?:\.\s?){4,}\s*\d*$|…\s*\d+$", text.strip()):
         return True  # a contents entry with dot leaders
@@ -152,7 +187,7 @@ def score(cands: list[Candidate], topic: str, question: str, embed, progress: bo
     `rank_weight`: how much the passage's retrieval score counts (the `rank_weight` setting)."""
     if not cands:
         return
-    wanted, needed = wants(question), wants(question, required=True)
+    wanted, needed, bonus = wants(question), wants(question, required=True), type_bonus(question)
     top = max((c.passage.score for c in cands), default=0.0) or 1.0
     # sentences the index stored vectors for (at ingest) arrive with c.vector set; the rest are embedded here
     todo = [c for c in cands if c.vector is None]
@@ -176,7 +211,7 @@ def score(cands: list[Candidate], topic: str, question: str, embed, progress: bo
         c.evidence = float(np.dot(q, v)) + 0.35 * overlap + 0.15 * context
         c.typed = all(w.search(c.text) for w in needed)
         # the passage's retrieval rank is evidence too: it weighed exact terms, meaning and the report
-        c.score = (c.evidence + (TYPE_BONUS if wanted and all(w.search(c.text) for w in wanted) else 0.0)
+        c.score = (c.evidence + (bonus if wanted and all(w.search(c.text) for w in wanted) else 0.0)
                    + rank_weight * max(0.0, c.passage.score) / top)
         if boilerplate and shape_key(c.text) in boilerplate:
             c.score -= BOILERPLATE_PENALTY
@@ -187,6 +222,45 @@ def score(cands: list[Candidate], topic: str, question: str, embed, progress: bo
             if FIGURES_RE.search(c.text):
                 c.score += 0.3  # …and measured change most of all
         previous = c
+    items = list_items(cands)
+    for item, lead, n in items:  # in document order, so a nested list inherits in turn
+        inherited = lead.evidence - ITEM_DECAY * n
+        if inherited > item.evidence:
+            item.score += inherited - item.evidence
+            item.evidence = inherited
+    for lead in {id(lead): lead for _, lead, _ in items}.values():
+        lead.score -= LEAD_IN_PENALTY  # its items say it; alone (items not retrieved) it still points the way
+
+
+def list_items(cands: list[Candidate]) -> list[tuple[Candidate, Candidate, int]]:
+    """(item, its lead-in, its position 1..) for each sentence that follows a lead-in ending in a
+    colon with only bullets or numbering between, in document order; an item may lead a list itself."""
+    order = sorted({(c.passage.doc_id, c.start): c for c in cands}.values(), key=lambda c: (c.passage.doc_id, c.start))
+    out: list[tuple[Candidate, Candidate, int]] = []
+    lead: tuple[Candidate, int] | None = None  # the current lead-in and the items given to it so far
+    for prev, c in zip(order, order[1:]):
+        if not _adjacent(prev, c):
+            lead = None
+            continue
+        if LEAD_IN_RE.search(prev.text):
+            lead = (prev, 0)
+        if lead is not None and lead[1] < MAX_ITEMS:
+            lead = (lead[0], lead[1] + 1)
+            out.append((c, lead[0], lead[1]))
+        else:
+            lead = None
+    return out
+
+
+def _adjacent(a: Candidate, b: Candidate) -> bool:
+    """`b` follows `a` in the same document with only list marks between (across a chunk boundary too)."""
+    if a.passage.doc_id != b.passage.doc_id or b.start < a.end:
+        return False
+    if a.passage is b.passage or a.passage.chunk_id == b.passage.chunk_id:
+        return bool(LIST_GAP_RE.fullmatch(a.passage.text[a.end - a.passage.start:b.start - a.passage.start]))
+    tail = a.passage.text[a.end - a.passage.start:]
+    head = b.passage.text[:b.start - b.passage.start]
+    return b.passage.start - a.passage.end <= 4 and bool(LIST_GAP_RE.fullmatch(tail + " " + head))
 
 
 def select(cands: list[Candidate], limit: int, per_doc: int, floor: float) -> list[Candidate]:
@@ -258,7 +332,7 @@ def compose(chosen: list[Candidate], timeline: bool, period_of) -> tuple[str, li
             period = period_of.period(p.doc_id)
             label = f"**{', '.join(p.forces) or 'No force'}** · {p.title}" + (f" ({period})" if period else "")
             # a blank line first, or Markdown folds the label into the previous bullet
-            lines.append("\n" + label + ("" if timeline else f", {p.year}"))
+            lines.append("\n" + label + ("" if timeline else f", {p.year or 'year unknown'}"))
         n = number[id(c)]
         lines.append(f"- {inert(c.text)} [{n}]")
         sentences.append(AnswerSentence(text=c.text, citations=[n]))

@@ -14,6 +14,7 @@ from index import offline
 offline.enforce()
 
 from ingest import forces as force_table  # noqa: E402
+from ingest.chunk import quotable_spans  # noqa: E402
 from ingest.findings import THEMES, Finding  # noqa: E402
 from ingest.pipeline import IngestReport, ingest  # noqa: E402
 from ingest.programmes import KINDS, PROGRAMMES  # noqa: E402
@@ -470,7 +471,7 @@ class Assistant:
             seen = {p.chunk_id for p in passages}
             passages = passages + [p for p in self.search(" ".join([q.topic] + q.forces), k=k + 4, filters=applied,
                                                           prefer=prefer) if p.chunk_id not in seen]
-        cands = self._candidates(passages)
+        cands = self._candidates(self._with_continuations(passages))
         extractive.score(cands, q.topic, question, self.index.embedder.embed, progress=timeline,
                          embed_query=self.index.embedder.embed_query,
                          boilerplate=self.boilerplate(), rank_weight=self.settings.rank_weight)
@@ -523,6 +524,21 @@ class Assistant:
             answer.sentences += sentences
             answer.citations += citations
         return self._timed(answer, t0, t1)
+
+    def _with_continuations(self, passages: list[Passage]) -> list[Passage]:
+        """A passage that ends on a lead-in ("…made three recommendations:") brings the chunk after it,
+        which holds the items, scored as the passage that introduced them."""
+        chunks, have = self.index.chunk_map(), {p.chunk_id for p in passages}
+        out = list(passages)
+        for p in passages:
+            spans = quotable_spans(p.text)
+            if not spans or not extractive.LEAD_IN_RE.search(p.text[spans[-1][0]:spans[-1][1]]):
+                continue
+            nxt = chunks.get(f"{p.doc_id}:{p.ordinal + 1:04d}")
+            if nxt is not None and nxt.chunk_id not in have:
+                have.add(nxt.chunk_id)
+                out.append(Passage.of(nxt, p.score, p.rank, dict(p.scores)))
+        return out
 
     def _candidates(self, passages: list[Passage]) -> list[extractive.Candidate]:
         """The sentences an answer may quote, with the vectors ingest stored for them (a sentence

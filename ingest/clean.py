@@ -16,6 +16,12 @@ from .records import Section
 BULLET_RE = re.compile(r"^\s*(?:[•▪■●◦‣∙·]|[-*](?=\s))\s*")
 VALUE_RE = re.compile(r"^[£$]?\d[\d,]*(?:\.\d+)?%?$")
 PAGE_NUMBER_RE = re.compile(r"^(?:page\s+)?\d{1,3}(?:\s+of\s+\d{1,3})?$", re.I)
+# a signature block, "Wendy Williams, Her Majesty's Inspector of Constabulary" or "THOMAS P WINSOR Her
+# Majesty's Chief Inspector of Constabulary 31 March 2014": short and unpunctuated like a heading, but
+# it is what the report says of who signed it
+SIGNATURE = (r"(?:\b(?:[A-Z][a-zà-ÿ’'.-]+|[A-Z]{2,}|[A-Z]\.?)(?:,\s*|\s+)){1,4}(?:H(?:er|is) Majesty[’']s|HM) "
+             r"(?:Chief )?Inspector\b")
+SIGNATURE_RE = re.compile(SIGNATURE)
 GRADES = {"outstanding", "good", "requires improvement", "adequate", "inadequate", "poor"}
 TOP_LEVEL_RE = re.compile(
     r"^(summary|introduction|recommendations|about this (review|report|inspection)|next steps|"
@@ -215,7 +221,7 @@ def _looks_like_heading(text: str, n_lines: int) -> bool:
     if not words or n_lines > 4 or not re.match(r"[A-Z0-9‘“\"]", text):
         return False
     if (text.lower() in GRADES or VALUE_RE.match(text) or PAGE_NUMBER_RE.match(text)
-            or DATE_LINE_RE.match(text)):
+            or DATE_LINE_RE.match(text) or SIGNATURE_RE.match(text)):
         return False
     if text.endswith("?"):
         return 4 <= len(words) <= 30

@@ -10,10 +10,14 @@ from assistant.extractive import (
     ABOUT_THE_INSPECTION,
     ANSWER_TYPES,
     FRAMING,
+    FURNITURE,
     Candidate,
     framing,
+    furniture,
+    list_items,
     wants,
 )
+from ingest.clean import clean
 from assistant.query import understand
 from index.records import Passage
 
@@ -59,14 +63,31 @@ ANSWER_TYPE_EXAMPLES = [
     [("How quickly did the force attend emergencies?", "It attended within 15 minutes on average.",
       "It attended emergencies."),
      ("How often are the audits carried out?", "Audits are carried out monthly.", "Audits are carried out.")],
-    [("Who signed the assessment?", "Her Majesty's Inspector of Constabulary signed it.", "It was signed."),
+    [("Who led the assessment?", "Her Majesty's Inspector of Constabulary led it.", "It was led well."),
      ("Which bodies carried out the custody inspection?", "HM Inspectorate of Prisons and HMICFRS inspected.",
       "the inspection was done jointly.")],
+    [("Which HM Inspector signed the Kent PEEL letter?", "Jane Smith, Her Majesty's Inspector of Constabulary",
+      "Her Majesty's Inspector of Constabulary visited Kent."),
+     ("Who signed the annual assessment, and when?",
+      "JOHN A SMITH Her Majesty's Chief Inspector of Constabulary 31 March 2031", "The assessment was signed in March.")],
 ]
+
+# one list per FURNITURE row: (publication, a line its PDF text carries)
+FURNITURE_EXAMPLES = [
+    [("annual assessment", "Cover image © Kent Police Promoting improvements in policing"),
+     ("thematic", "© HMICFRS 2031 You may re-use this information free of charge")],
+    [("annual assessment", "ii STATE OF POLICING 3"), ("PEEL report", "KENT POLICE 14")],
+    [("annual assessment", "Contents 2 Foreword 4 Introduction"), ("thematic", "Contents 3 Summary")],
+]
+NOT_FURNITURE = ["We found that the force has a backlog of vetting applications.",
+                 "1 STATE OF POLICING This year – for the first time – we have been able to compare forces.",
+                 "JOHN A SMITH Her Majesty's Chief Inspector of Constabulary 31 March 2031",
+                 "The contents of the register are checked every 2 months by the PSD."]
 
 
 def test_every_row_has_examples_of_two_kinds():
     assert len(FRAMING_EXAMPLES) == len(FRAMING) and all(len(row) >= 2 for row in FRAMING_EXAMPLES)
+    assert len(FURNITURE_EXAMPLES) == len(FURNITURE) and all(len(row) >= 2 for row in FURNITURE_EXAMPLES)
     assert len(ANSWER_TYPE_EXAMPLES) == len(ANSWER_TYPES) and all(len(row) >= 2 for row in ANSWER_TYPE_EXAMPLES)
 
 
@@ -121,3 +142,76 @@ def test_the_evidence_score_adds_the_passage_meaning_match_to_the_best_typed_sen
     assert policy.evidence([untyped], 0.5) == 0.0  # nothing holds the figure asked for
     assert policy.evidence([untyped], 0.5, typed_only=False) == pytest.approx(0.9 + 0.5 * 0.8)  # how close it came
     assert policy.evidence([], 0.5) == 0.0
+
+
+@pytest.mark.parametrize("publication,line", [e for row in FURNITURE_EXAMPLES for e in row])
+def test_page_furniture_is_never_quoted(publication, line):
+    assert furniture(line), publication
+    text = line + "\n\nThe force has a backlog of vetting applications."
+    assert [c.text for c in extractive.candidates([_passage(text, {})])] == ["The force has a backlog of vetting applications."]
+
+
+@pytest.mark.parametrize("line", NOT_FURNITURE)
+def test_findings_and_signatures_are_not_furniture(line):
+    assert not furniture(line)
+
+
+@pytest.mark.parametrize("text,signature", [
+    ("Kent Police keeps people safe.\n\nJane Smith, Her Majesty's Inspector of Constabulary\n\nHMI's observations\n\n"
+     "The force is good at preventing crime.", "Jane Smith, Her Majesty's Inspector of Constabulary"),
+    ("I commend this report to you.\n\nJOHN A SMITH Her Majesty's Chief Inspector of Constabulary 31 March 2031\n\n"
+     "Contents\n\nThe year in review.", "JOHN A SMITH Her Majesty's Chief Inspector of Constabulary 31 March 2031"),
+])
+def test_a_signature_block_is_text_an_answer_can_quote_not_a_heading(text, signature):
+    cleaned = clean(text)
+    assert signature in cleaned.text
+    assert signature not in {s.title for s in cleaned.sections}
+    assert signature in [c.text for c in extractive.candidates([_passage(cleaned.text, {})])]
+
+
+def _scored(texts: list[str], question: str, embedder) -> list[Candidate]:
+    """Passages laid end to end in one document, as consecutive chunks are."""
+    passages, start = [], 0
+    for i, text in enumerate(texts):
+        passages.append(Passage(chunk_id=f"d:{i:04d}", doc_id="d", ordinal=i, text=text, start=start,
+                                end=start + len(text), section="", page_start=None, page_end=None, forces=[],
+                                year=2030, programme=None, kind=None, title="t", context="", score=1.0 - i / 10,
+                                rank=i + 1, scores={}))
+        start += len(text) + 2  # the blank line between two chunks
+    cands = extractive.candidates(passages)
+    extractive.score(cands, understand(question).topic, question, embedder.embed)
+    return sorted(cands, key=lambda c: -c.score)
+
+
+@pytest.mark.parametrize("texts,question,item", [
+    # a thematic's recommendations, in the chunk after their lead-in
+    (["Stalking has risen sharply since 2025. HMI Jane Smith made three recommendations in this report:",
+      "1. Chief constables should appoint a lead for stalking.\n2. Every force should record each report of "
+      "stalking as a crime.\n3. Victims should be told within a day who is handling their case."],
+     "What did HMI Jane Smith recommend in the stalking report?", "Chief constables should appoint a lead"),
+    # a cause-of-concern letter's requirements, bulleted in the same chunk
+    (["Our cause of concern had two recommendations. Within three months, Kent Police should:\n\n"
+      "- improve the time it takes to answer non-emergency calls;\n- make sure call handlers assess risk "
+      "consistently.\n\nThe force has a new chief constable."],
+     "What did HMICFRS require Kent Police to do about non-emergency calls?", "improve the time it takes"),
+])
+def test_a_lead_in_yields_to_the_items_it_introduces(seeded, texts, question, item):
+    cands = _scored(texts, question, seeded.index.embedder)
+    assert cands[0].text.startswith(item), [c.text for c in cands[:3]]
+    lead = next(c for c in cands if c.text.endswith(":"))
+    assert {id(i) for i, ld, _ in list_items(cands) if ld is lead}  # the lead-in leads its items…
+    assert all(i.evidence >= lead.evidence - 0.05 * n - 1e-9 for i, ld, n in list_items(cands) if ld is lead)
+    assert lead.score < cands[0].score  # …and yields to them
+
+
+def test_a_lead_in_whose_items_were_not_retrieved_keeps_its_place(seeded):
+    # the letter's chunk ends on the lead-in; without the chunk after it, the lead-in is the best pointer
+    question = "What did HMICFRS require Kent Police to do about non-emergency calls?"
+    letter = "Kent Police answers 999 calls quickly. Within three months, Kent Police should:"
+    alone = _scored([letter], question, seeded.index.embedder)
+    with_items = _scored([letter, "- improve the time it takes to answer non-emergency calls."], question,
+                         seeded.index.embedder)
+    lead_alone = next(c for c in alone if c.text.endswith(":"))
+    lead_with = next(c for c in with_items if c.text.endswith(":"))
+    assert not list_items(alone)
+    assert lead_alone.score - lead_with.score == pytest.approx(extractive.LEAD_IN_PENALTY)

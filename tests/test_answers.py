@@ -129,3 +129,28 @@ def test_inferred_years_keep_an_undated_report_and_set_years_count_it(fresh, tmp
     hard = fresh.ask("How often is the Kent gifts register checked?", filters=fresh.filters(year_from=2016))
     assert not any("every quarter" in c.quote for c in hard.citations)
     assert "1 report(s) with no known year were left out by the year filter" in hard.notices
+
+
+def test_a_passage_ending_on_a_lead_in_brings_the_items_after_it(fresh, tmp_path):
+    # a thematic whose recommendations are in the chunk after the sentence that introduces them
+    filler = ["The force has {n} officers working on stalking cases across its districts and shares what it "
+              "learns with partners.",
+              "Inspectors read {n} case files and spoke to victims, officers and staff about how reports are handled."]
+    body = " ".join(filler[i % 2].format(n=10 + i) for i in range(8))
+    report = tmp_path / "kent-stalking.txt"
+    report.write_text("Stalking: a thematic inspection of Kent Police\n\n" + body
+                      + " HMI Jane Smith made three recommendations in this report:\n\n"
+                      "1. Chief constables should appoint a lead for stalking who answers for how every report is "
+                      "recorded, investigated and reviewed, who meets victims' advocates every quarter, and who "
+                      "reports each year to the police and crime commissioner on what has changed for victims.\n"
+                      "2. Every force should record each report of stalking as a crime.\n"
+                      "3. Victims should be told within a day who is handling their case.\n")
+    assert fresh.ingest([report]).ok
+    question = "What did HMI Jane Smith recommend in her report on stalking in Kent?"
+    first = fresh.retrieve(question, k=1).passages
+    assert len(first) == 1 and first[0].text.rstrip(" 1.\n").endswith("in this report:"), first  # the set-up
+    answer = fresh.ask(question, k=1)
+    quotes = [c.quote for c in answer.citations]
+    assert quotes and quotes[0].startswith("Chief constables should appoint a lead for stalking"), quotes
+    assert not any(q.endswith("in this report:") for q in quotes)
+    check_citations(fresh, answer)
