@@ -16,6 +16,7 @@ from ingest.chunk import quotable_spans
 from ingest.clean import SIGNATURE, SIGNATURE_RE
 from index.records import Passage
 
+from . import plainwords
 from .citing import of_passage
 from .inert import inert
 from .records import AnswerSentence, Citation
@@ -43,6 +44,18 @@ class Candidate:
 
 def stems(text: str) -> set[str]:
     return {w[:6] for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in STOP and len(w) > 2}
+
+
+def concepts(topic: str, question: str) -> list[set[str]]:
+    """What a sentence should share with the question, a set of interchangeable stems per concept: each
+    word of the topic, and each plain phrase with the words reports use for it (assistant/plainwords.py)."""
+    own = stems(topic) or stems(question)
+    out: list[set[str]] = []
+    for e in plainwords.expansions(question):
+        plain = stems(e.plain)
+        own -= plain
+        out.append(plain | stems(" ".join(e.report)))
+    return [{s} for s in sorted(own)] + out
 
 
 # What a question asks for, and the sentences that can carry it: a row per kind of question.
@@ -198,16 +211,19 @@ def score(cands: list[Candidate], topic: str, question: str, embed, progress: bo
     # something; their mean direction keeps both
     q = embed_query(topic or question) + embed_query(question)
     q = q / np.linalg.norm(q)
-    topic_stems = stems(topic) or stems(question)
+    wanted_concepts = concepts(topic, question)
     about_inspection = bool(ABOUT_THE_INSPECTION.search(question))
+    signed = any(a.pattern == SIGNATURE for a in wanted)
     previous: Candidate | None = None
     for c in cands:
         v = c.vector
-        overlap = len(topic_stems & stems(c.text)) / max(1, len(topic_stems))
+        own = stems(c.text)
+        overlap = sum(1 for k in wanted_concepts if k & own) / max(1, len(wanted_concepts))
         # "The department reduced its backlogs…" is about vetting because the sentence before it is
         same_para = previous is not None and previous.passage is c.passage and \
             "\n" not in c.passage.text[previous.end - c.passage.start:c.start - c.passage.start]
-        context = len(topic_stems & stems(previous.text)) / max(1, len(topic_stems)) if same_para else 0.0
+        context = (sum(1 for k in wanted_concepts if k & stems(previous.text)) / max(1, len(wanted_concepts))
+                   if same_para else 0.0)
         c.evidence = float(np.dot(q, v)) + 0.35 * overlap + 0.15 * context
         c.typed = all(w.search(c.text) for w in needed)
         # the passage's retrieval rank is evidence too: it weighed exact terms, meaning and the report
@@ -217,6 +233,8 @@ def score(cands: list[Candidate], topic: str, question: str, embed, progress: bo
             c.score -= BOILERPLATE_PENALTY
         if not about_inspection and framing(c.text):
             c.score -= FRAMING_PENALTY
+        if not signed and SIGNATURE_RE.match(c.text):
+            c.score -= FRAMING_PENALTY  # a signature answers who signed, and nothing else
         if progress and CHANGE_RE.search(c.text):
             c.score += 0.2  # a progress question wants what changed and where things stand
             if FIGURES_RE.search(c.text):

@@ -25,7 +25,7 @@ from index.retrieve import UnknownRetriever, get_retriever  # noqa: E402
 from index.store import Index, IndexMismatch  # noqa: E402
 from index.vectors import ChromaUnavailable, http_client  # noqa: E402
 
-from . import extractive, policy, tracked_answer, uploads  # noqa: E402
+from . import extractive, plainwords, policy, tracked_answer, uploads  # noqa: E402
 from .brief import Brief, build as build_brief  # noqa: E402
 from .followthrough import FollowThrough  # noqa: E402
 from .query import Query, understand  # noqa: E402
@@ -412,6 +412,8 @@ class Assistant:
         query = " ".join([q.topic] + q.forces) if q.sources.get("topic") == "conversation" else question
         if q.intent == "recommend":
             query += " recommendation should"
+        if words := plainwords.search_words(question):
+            query += " " + words  # "worried" finds "concerned" (assistant/plainwords.py)
         if q.unknown_forces:
             return Retrieval(q, hard, prefer, query, [])
         passages = self.search(query, k=k + 4 if q.intent == "progress" else k, filters=hard, prefer=prefer)
