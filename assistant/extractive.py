@@ -81,7 +81,7 @@ ANSWER_TYPES = [
     (r"^(?:who|which (?:hm )?inspectors?|which (?:bodies|body|organisations?|inspectorates?))\b",
      r"(?:[A-Z][a-z]+ )+(?:of )?[A-Z][a-z]+|\bH(?:er|is)? Majesty|\bHMI|\bInspectorate|Home Secretary|"
      r"\bCommissioner", "name", False, 0.1, "people and bodies"),
-    # a signature block ("Wendy Williams, Her Majesty's Inspector of Constabulary") shares no words with
+    # a signature block ("Jane Smith, Her Majesty's Inspector of Constabulary") shares no words with
     # the question and scores low on meaning, yet it is the whole answer to who signed a report or letter
     (r"\b(?:who|which [\w ]{0,30}?)\s+(?:signed|wrote|authored)\b|\bsignator(?:y|ies)\b", SIGNATURE, "signature",
      False, 0.8, "who signed: the signature block"),
@@ -119,7 +119,7 @@ ABOUT_THE_INSPECTION = re.compile(
     r"(?:inspectors|hmic\w*|we) (?:examine|review|read|visit|inspect)|when (?:was|were|did))\b", re.I)
 FRAMING_PENALTY = 0.4
 
-# "HMI Zoë Billingham made three recommendations in this report:" says nothing until its items do:
+# "HMI Jane Smith set out three recommendations:" says nothing until its items do:
 # each item that follows a lead-in (only bullets or numbering between, in the same passage or at the
 # start of the next) is as relevant as the lead-in was, and the lead-in, a fragment, yields to them
 LEAD_IN_RE = re.compile(r":[\s\"'”’]*$")
@@ -173,7 +173,7 @@ def _heading_like(text: str, headings: set[str]) -> bool:
     if norm in headings or furniture(text):
         return True
     if SIGNATURE_RE.match(text.strip()):
-        return False  # "Wendy Williams, Her Majesty's Inspector of Constabulary" answers who signed
+        return False  # "Jane Smith, Her Majesty's Inspector of Constabulary" answers who signed
     # a line with no sentence ending, no figure and few words is a heading or a label, not a finding
     if re.search(r"(?:\.\s?){4,}\s*\d*$|…\s*\d+$", text.strip()):
         return True  # a contents entry with dot leaders

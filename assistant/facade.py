@@ -528,7 +528,7 @@ class Assistant:
         return self._timed(answer, t0, t1)
 
     def _with_continuations(self, passages: list[Passage]) -> list[Passage]:
-        """A passage that ends on a lead-in ("…made three recommendations:") brings the chunk after it,
+        """A passage that ends on a lead-in ("…set out three recommendations:") brings the chunk after it,
         which holds the items, scored as the passage that introduced them."""
         chunks, have = self.index.chunk_map(), {p.chunk_id for p in passages}
         out = list(passages)

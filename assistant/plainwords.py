@@ -18,9 +18,9 @@ REPORT_WORDS = [
      "decline in performance"),
     (r"\block(?:ed)? up\b|\bin the cells\b|\bcells\b|\bjail(?:ed)?\b", "custody detainees", "people held by the police"),
     (r"\byoungsters\b|\bkids\b|\bteenagers\b|\bjuveniles\b", "children", "children and young people"),
-    (r"\bprais(?:e|ed|ing)\b|\bdid (?:it|they|the force) do well\b|\bcredit\b", "good positive commend",
+    (r"\bprais(?:e|ed|ing)\b|\bdid (?:it|they|the force) do well\b|\bcompliment(?:s|ed)?\b", "good positive commend",
      "what the inspectorate found good"),
-    (r"\bphones?\b|\bpicking up the phone\b|\bring(?:s|ing)? (?:in|the police)\b", "calls call",
+    (r"\bphones?\b|\bring(?:s|ing)? (?:in|the police)\b", "calls call",
      "answering the public's calls"),
     (r"\bbacked\b|\bbacking\b|\bstood by\b", "supported support", "support for staff who speak up"),
     (r"\bmisbehav(?:e|ed|ing|iour)\b|\bwrongdoing\b|\bbad behaviour\b", "inappropriate behaviour misconduct",
@@ -29,7 +29,8 @@ REPORT_WORDS = [
      "challenge report confidential reporting", "reporting colleagues"),
     (r"\bsacked\b|\bfired\b|\bkicked out\b", "dismissed dismissal", "dismissal"),
     (r"\bbent\b|\bdodgy\b|\bon the take\b|\bbackhanders?\b", "corruption corrupt", "corruption"),
-    (r"\bbackground checks?\b|\bchecks? on (?:staff|people|recruits|officers)\b|\bre-?check\w*\b", "vetting",
+    (r"\bbackground checks?\b|\bchecks? on (?:staff|people|recruits|officers)\b|"
+     r"\b(?:re-?)?check\w* (?:the |their )?backgrounds?\b", "vetting",
      "vetting"),
     (r"\bcops\b|\bcoppers\b|\bbobbies\b", "officers", "police officers"),
 ]

@@ -68,6 +68,7 @@ class AnswerScore:
     cites_relevant: bool = False
     first_quote: str = ""
     evidence: float = 0.0  # the answer's best evidence score, compared with `refuse_below`
+    inexact: int = 0  # citations whose quote is not an exact substring of the passage cited
 
 
 def score_answer(item: Item, answer, chunk_text, file_of) -> AnswerScore:
@@ -75,6 +76,7 @@ def score_answer(item: Item, answer, chunk_text, file_of) -> AnswerScore:
     s = AnswerScore(item, refused=bool(answer.refused), evidence=float(answer.evidence_score))
     by_n = {c.n: c for c in answer.citations}
     s.first_quote = answer.citations[0].quote if answer.citations else ""
+    s.inexact = sum(c.quote not in chunk_text(c.chunk_id) for c in answer.citations)
     if not item.answerable:
         return s
     for sentence in answer.sentences:
@@ -96,7 +98,7 @@ def summarise_answers(scores: list[AnswerScore]) -> dict[str, float]:
     unanswerable = [s for s in scores if not s.item.answerable]
     refused = [s for s in scores if s.refused]
     cited = sum(s.cited_sentences for s in answerable)
-    out: dict[str, float] = {"n": len(scores)}
+    out: dict[str, float] = {"n": len(scores), "inexact_quotes": sum(s.inexact for s in scores)}
     if answerable:
         out["answer_recall"] = sum(s.cites_relevant for s in answerable) / len(answerable)
         out["citation_support"] = sum(s.supported_sentences for s in answerable) / cited if cited else 0.0

@@ -16,8 +16,8 @@ from .records import Section
 BULLET_RE = re.compile(r"^\s*(?:[•▪■●◦‣∙·]|[-*](?=\s))\s*")
 VALUE_RE = re.compile(r"^[£$]?\d[\d,]*(?:\.\d+)?%?$")
 PAGE_NUMBER_RE = re.compile(r"^(?:page\s+)?\d{1,3}(?:\s+of\s+\d{1,3})?$", re.I)
-# a signature block, "Wendy Williams, Her Majesty's Inspector of Constabulary" or "THOMAS P WINSOR Her
-# Majesty's Chief Inspector of Constabulary 31 March 2014": short and unpunctuated like a heading, but
+# a signature block, "Jane Smith, Her Majesty's Inspector of Constabulary" or "JOHN A SMITH HM Chief
+# Inspector of Constabulary 31 March 2031": short and unpunctuated like a heading, but
 # it is what the report says of who signed it
 SIGNATURE = (r"(?:\b(?:[A-Z][a-zà-ÿ’'.-]+|[A-Z]{2,}|[A-Z]\.?)(?:,\s*|\s+)){1,4}(?:H(?:er|is) Majesty[’']s|HM) "
              r"(?:Chief )?Inspector\b")

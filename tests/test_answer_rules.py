@@ -69,7 +69,7 @@ ANSWER_TYPE_EXAMPLES = [
     [("Which HM Inspector signed the Kent PEEL letter?", "Jane Smith, Her Majesty's Inspector of Constabulary",
       "Her Majesty's Inspector of Constabulary visited Kent."),
      ("Who signed the annual assessment, and when?",
-      "JOHN A SMITH Her Majesty's Chief Inspector of Constabulary 31 March 2031", "The assessment was signed in March.")],
+      "JOHN A SMITH HM Chief Inspector of Constabulary 31 March 2031", "The assessment was signed in March.")],
 ]
 
 # one list per FURNITURE row: (publication, a line its PDF text carries)
@@ -80,8 +80,8 @@ FURNITURE_EXAMPLES = [
     [("annual assessment", "Contents 2 Foreword 4 Introduction"), ("thematic", "Contents 3 Summary")],
 ]
 NOT_FURNITURE = ["We found that the force has a backlog of vetting applications.",
-                 "1 STATE OF POLICING This year – for the first time – we have been able to compare forces.",
-                 "JOHN A SMITH Her Majesty's Chief Inspector of Constabulary 31 March 2031",
+                 "2 ANNUAL REVIEW In this review we compare how the forces use overtime.",
+                 "JOHN A SMITH HM Chief Inspector of Constabulary 31 March 2031",
                  "The contents of the register are checked every 2 months by the PSD."]
 
 
@@ -159,8 +159,8 @@ def test_findings_and_signatures_are_not_furniture(line):
 @pytest.mark.parametrize("text,signature", [
     ("Kent Police keeps people safe.\n\nJane Smith, Her Majesty's Inspector of Constabulary\n\nHMI's observations\n\n"
      "The force is good at preventing crime.", "Jane Smith, Her Majesty's Inspector of Constabulary"),
-    ("I commend this report to you.\n\nJOHN A SMITH Her Majesty's Chief Inspector of Constabulary 31 March 2031\n\n"
-     "Contents\n\nThe year in review.", "JOHN A SMITH Her Majesty's Chief Inspector of Constabulary 31 March 2031"),
+    ("I commend this report to you.\n\nJOHN A SMITH HM Chief Inspector of Constabulary 31 March 2031\n\n"
+     "Contents\n\nThe year in review.", "JOHN A SMITH HM Chief Inspector of Constabulary 31 March 2031"),
 ])
 def test_a_signature_block_is_text_an_answer_can_quote_not_a_heading(text, signature):
     cleaned = clean(text)
@@ -185,15 +185,15 @@ def _scored(texts: list[str], question: str, embedder) -> list[Candidate]:
 
 @pytest.mark.parametrize("texts,question,item", [
     # a thematic's recommendations, in the chunk after their lead-in
-    (["Stalking has risen sharply since 2025. HMI Jane Smith made three recommendations in this report:",
+    (["Stalking has risen sharply since 2025. HMI Jane Smith set out three recommendations:",
       "1. Chief constables should appoint a lead for stalking.\n2. Every force should record each report of "
       "stalking as a crime.\n3. Victims should be told within a day who is handling their case."],
      "What did HMI Jane Smith recommend in the stalking report?", "Chief constables should appoint a lead"),
     # a cause-of-concern letter's requirements, bulleted in the same chunk
     (["Our cause of concern had two recommendations. Within three months, Kent Police should:\n\n"
-      "- improve the time it takes to answer non-emergency calls;\n- make sure call handlers assess risk "
+      "- cut the time callers wait on the 101 line;\n- make sure call handlers assess risk "
       "consistently.\n\nThe force has a new chief constable."],
-     "What did HMICFRS require Kent Police to do about non-emergency calls?", "improve the time it takes"),
+     "What did HMICFRS require Kent Police to do about its 101 line?", "cut the time callers wait"),
 ])
 def test_a_lead_in_yields_to_the_items_it_introduces(seeded, texts, question, item):
     cands = _scored(texts, question, seeded.index.embedder)
@@ -206,10 +206,10 @@ def test_a_lead_in_yields_to_the_items_it_introduces(seeded, texts, question, it
 
 def test_a_lead_in_whose_items_were_not_retrieved_keeps_its_place(seeded):
     # the letter's chunk ends on the lead-in; without the chunk after it, the lead-in is the best pointer
-    question = "What did HMICFRS require Kent Police to do about non-emergency calls?"
+    question = "What did HMICFRS require Kent Police to do about its 101 line?"
     letter = "Kent Police answers 999 calls quickly. Within three months, Kent Police should:"
     alone = _scored([letter], question, seeded.index.embedder)
-    with_items = _scored([letter, "- improve the time it takes to answer non-emergency calls."], question,
+    with_items = _scored([letter, "- cut the time callers wait on the 101 line."], question,
                          seeded.index.embedder)
     lead_alone = next(c for c in alone if c.text.endswith(":"))
     lead_with = next(c for c in with_items if c.text.endswith(":"))

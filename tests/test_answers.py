@@ -139,7 +139,7 @@ def test_a_passage_ending_on_a_lead_in_brings_the_items_after_it(fresh, tmp_path
     body = " ".join(filler[i % 2].format(n=10 + i) for i in range(8))
     report = tmp_path / "kent-stalking.txt"
     report.write_text("Stalking: a thematic inspection of Kent Police\n\n" + body
-                      + " HMI Jane Smith made three recommendations in this report:\n\n"
+                      + " HMI Jane Smith set out three recommendations for forces:\n\n"
                       "1. Chief constables should appoint a lead for stalking who answers for how every report is "
                       "recorded, investigated and reviewed, who meets victims' advocates every quarter, and who "
                       "reports each year to the police and crime commissioner on what has changed for victims.\n"
@@ -148,9 +148,9 @@ def test_a_passage_ending_on_a_lead_in_brings_the_items_after_it(fresh, tmp_path
     assert fresh.ingest([report]).ok
     question = "What did HMI Jane Smith recommend in her report on stalking in Kent?"
     first = fresh.retrieve(question, k=1).passages
-    assert len(first) == 1 and first[0].text.rstrip(" 1.\n").endswith("in this report:"), first  # the set-up
+    assert len(first) == 1 and first[0].text.rstrip(" 1.\n").endswith("for forces:"), first  # the set-up
     answer = fresh.ask(question, k=1)
     quotes = [c.quote for c in answer.citations]
     assert quotes and quotes[0].startswith("Chief constables should appoint a lead for stalking"), quotes
-    assert not any(q.endswith("in this report:") for q in quotes)
+    assert not any(q.endswith("for forces:") for q in quotes)
     check_citations(fresh, answer)

@@ -111,6 +111,26 @@ All response officers in Essex carry body-worn video cameras and must switch the
 }
 
 
+def test_a_quote_that_is_not_in_its_passage_is_counted_as_inexact():
+    from assistant.records import Answer, AnswerSentence, Citation
+    from eval.dataset import Item
+    from eval.metrics import score_answer, summarise_answers
+    passage = "The force reduced its vetting backlog from 18 percent to 16.7 percent."
+    item = Item(id="x", question="What happened to the vetting backlog?", kind="fact",
+                relevant=[Evidence(file="a.txt", quote="reduced its vetting backlog")])
+
+    def answer(quote: str) -> Answer:
+        cite = Citation(n=1, chunk_id="c", doc_id="d", title="t", force="", year=2020, section="", page=None,
+                        quote=quote, start=0, end=len(quote))
+        return Answer(question=item.question, answer=f"{quote} [1]", mode="extractive",
+                      sentences=[AnswerSentence(text=quote, citations=[1])], citations=[cite])
+
+    exact = score_answer(item, answer("reduced its vetting backlog"), lambda _: passage, lambda _: "a.txt")
+    loose = score_answer(item, answer("reduced the vetting backlog"), lambda _: passage, lambda _: "a.txt")
+    assert (exact.inexact, loose.inexact) == (0, 1)
+    assert summarise_answers([exact, loose])["inexact_quotes"] == 1
+
+
 def test_eval_runs_on_a_corpus_and_questions_it_has_never_seen(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()

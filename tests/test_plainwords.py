@@ -21,12 +21,12 @@ EXAMPLES = [
     [("thematic", "How are youngsters in care protected?", "Children in care are referred to partners."),
      ("PEEL report", "What happens to kids found with knives?", "Children found carrying knives are referred.")],
     [("PEEL report", "Did Kent earn any praise?", "We found good examples of work with partners."),
-     ("news release", "What credit did the inspectorate give Essex?", "The inspectorate commended Essex's work.")],
-    [("PEEL report", "Did Kent get faster at picking up the phone?", "The force answers calls more quickly."),
+     ("news release", "Did the inspectorate compliment Essex?", "The inspectorate commended Essex's work.")],
+    [("PEEL report", "Is Kent quicker to pick up the phone now?", "The force answers calls more quickly."),
      ("cause of concern letter", "How long do phones ring at Essex?", "Call handlers answer 999 calls in 10 seconds.")],
-    [("integrity report", "Do staff feel backed when they report?", "Staff feel supported when they do so."),
+    [("integrity report", "Do staff feel backed when they report?", "Staff who report get support from managers."),
      ("PEEL report", "Were whistleblowers backing by managers?", "Managers support staff who report.")],
-    [("integrity report", "Do officers call out colleagues who misbehave?", "Staff challenge inappropriate behaviour."),
+    [("integrity report", "Do officers call out colleagues who misbehave?", "Officers challenge inappropriate comments."),
      ("thematic", "How is wrongdoing by officers handled?", "Misconduct cases are assessed by the PSD.")],
     [("integrity report", "Will officers call out a colleague?", "Officers are prepared to challenge colleagues."),
      ("PEEL report", "Can staff blow the whistle safely?", "Staff can use the confidential reporting line.")],
@@ -35,7 +35,7 @@ EXAMPLES = [
     [("integrity report", "How does Kent catch bent officers?", "The counter-corruption unit investigates."),
      ("thematic", "Are there officers on the take?", "We found no evidence of corrupt practice.")],
     [("PEEL report", "Does Kent run background checks on recruits?", "Every recruit is vetted before starting."),
-     ("integrity report", "Is Essex re-checking serving officers?", "Serving officers are vetted again every ten years.")],
+     ("integrity report", "Is Essex re-checking the backgrounds of serving officers?", "Serving officers are vetted again every ten years.")],
     [("PEEL report", "How many cops does Kent have on patrol?", "Kent has 1,200 officers on patrol."),
      ("thematic", "Do coppers get training on stalking?", "Officers receive training on stalking.")],
 ]
@@ -66,13 +66,12 @@ def test_a_question_in_report_words_is_left_alone(question):
 
 
 def test_a_sentence_in_report_words_gains_evidence_for_a_plain_question(seeded, monkeypatch):
-    text = ("At the time of our inspection, the force had recently changed its local policing model. "
-            "However, I am concerned that it does not consistently comply with legislation when dealing with "
-            "detainees in custody.")
+    text = ("During our visits the force was restructuring its neighbourhood teams. "
+            "We are concerned that detainees in custody do not always see a doctor when they need one.")
     passage = Passage(chunk_id="d:0000", doc_id="d", ordinal=0, text=text, start=0, end=len(text), section="",
                       page_start=None, page_end=None, forces=["Kent"], year=2030, programme=None, kind=None,
                       title="t", context="", score=1.0, rank=1, scores={})
-    question = "What worried the inspector about how Kent treats people it has locked up?"
+    question = "What worried inspectors about people locked up by Kent?"
 
     def margin() -> float:
         cands = extractive.candidates([passage])
