@@ -36,24 +36,44 @@ def tokenize(texts: list[str]) -> list[list[str]]:
     return bm25s.tokenize(texts, stopwords="en", stemmer=_thread_stemmer(), return_ids=False, show_progress=False)
 
 
-def _lucene_matrix(tokens: np.ndarray, lengths: np.ndarray, n_vocab: int, k1: float, b: float) -> dict:
+def _lucene_matrix(tokens: np.ndarray, lengths: np.ndarray, n_vocab: int, k1: float, b: float,
+                   block: int = 1 << 20) -> dict:
     """bm25s's score matrix (token-major CSC: for each token, the documents holding it and their
-    scores), computed with numpy over all tokens at once: bm25s's own builder loops over documents
-    in Python (5.6 s at 100k chunks, docs/BENCHMARKS.md "Scale"). Same formula: Lucene's idf and
-    term-frequency saturation."""
+    scores), computed with numpy: bm25s's own builder loops over documents in Python (5.6 s at 100k
+    chunks, docs/BENCHMARKS.md "Scale"). Same formula: Lucene's idf and term-frequency saturation.
+    Documents are counted a block of ~`block` tokens at a time and the pairs kept as int32, so the
+    temporary arrays stay a fraction of the corpus's tokens (a whole-corpus pass doubled peak memory
+    while a report was added at 100k chunks)."""
     n_docs = len(lengths)
-    doc_of = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
-    pairs, tf = np.unique(doc_of * n_vocab + tokens, return_counts=True)
-    doc, tok = pairs // n_vocab, pairs % n_vocab
+    offsets = np.concatenate([[0], np.cumsum(lengths)])
+    docs, toks, tfs = [], [], []
+    lo = 0
+    while lo < n_docs:  # (document, token, count) for each token a document holds, in document order
+        hi = int(np.searchsorted(offsets, offsets[lo] + block, side="right")) - 1
+        hi = min(max(hi, lo + 1), n_docs)
+        part = tokens[offsets[lo]:offsets[hi]].astype(np.int64)
+        doc_of = np.repeat(np.arange(hi - lo, dtype=np.int64), lengths[lo:hi])
+        pairs, tf = np.unique(doc_of * n_vocab + part, return_counts=True)
+        docs.append((pairs // n_vocab + lo).astype(np.int32))
+        toks.append((pairs % n_vocab).astype(np.int32))
+        tfs.append(tf.astype(np.int32))
+        lo = hi
+    doc = np.concatenate(docs) if docs else np.zeros(0, np.int32)
+    tok = np.concatenate(toks) if toks else np.zeros(0, np.int32)
+    tf_all = np.concatenate(tfs) if tfs else np.zeros(0, np.int32)
+    del docs, toks, tfs
     df = np.bincount(tok, minlength=n_vocab)
     idf = np.log(1 + (n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
     avg = lengths.mean() if n_docs else 1.0
-    tf = tf.astype(np.float32)
-    tfc = tf / (k1 * ((1 - b) + b * lengths[doc] / avg) + tf)
-    scores = (idf[tok] * tfc).astype(np.float32)
-    order = np.lexsort((doc, tok))
+    scores = np.empty(len(tok), dtype=np.float32)
+    for i in range(0, len(tok), block):  # float64 within a block, as a whole-corpus pass computes it
+        t = tf_all[i:i + block].astype(np.float32)
+        tfc = t / (k1 * ((1 - b) + b * lengths[doc[i:i + block]] / avg) + t)
+        scores[i:i + block] = (idf[tok[i:i + block]] * tfc).astype(np.float32)
+    del tf_all
+    order = np.argsort(tok, kind="stable")  # token-major; documents stay in order within a token
     indptr = np.concatenate([[0], np.cumsum(np.bincount(tok, minlength=n_vocab))])
-    return {"data": scores[order], "indices": doc[order].astype(np.int32), "indptr": indptr, "num_docs": n_docs}
+    return {"data": scores[order], "indices": doc[order], "indptr": indptr, "num_docs": n_docs}
 
 
 class BM25Index:
@@ -94,8 +114,8 @@ class BM25Index:
         tokens = np.concatenate(per_chunk).astype(np.int32) if lengths.sum() else np.zeros(0, np.int32)
         # the scoring matrix holds only the ids in use, renumbered
         used = np.unique(tokens)
-        remap = np.full(len(vocab) + 1, -1, dtype=np.int64)
-        remap[used] = np.arange(len(used))
+        remap = np.full(len(vocab) + 1, -1, dtype=np.int32)
+        remap[used] = np.arange(len(used), dtype=np.int32)
         live_vocab = {t: int(remap[i]) for t, i in vocab.items() if remap[i] >= 0}
         retriever = bm25s.BM25()  # method "lucene", k1 1.5, b 0.75: what bm25s.index would build
         retriever.scores = _lucene_matrix(remap[tokens], lengths, len(used), retriever.k1, retriever.b)

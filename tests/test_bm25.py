@@ -43,3 +43,17 @@ def test_an_incremental_build_equals_a_whole_one(seeded, tmp_path):
     for q in QUERIES:
         np.testing.assert_array_equal(grown.scores(q), whole.scores(q))
         np.testing.assert_array_equal(shrunk.scores(q), whole_less.scores(q))
+
+
+def test_the_matrix_counted_a_block_at_a_time_equals_one_pass(seeded):
+    # a large corpus is counted in blocks of documents to bound memory; blocks far smaller than the
+    # seeds (a few chunks each, one chunk alone when it is longer than a block) give the same matrix
+    from index.bm25 import _lucene_matrix
+    index = BM25Index.build(sorted(seeded.index.chunk_map().values(), key=lambda c: c.chunk_id))
+    tokens, lengths = index.tokens, np.diff(index.offsets)
+    used, tokens = np.unique(tokens, return_inverse=True)
+    whole = _lucene_matrix(tokens, lengths, len(used), 1.5, 0.75)
+    for block in (1, 97, 5000):
+        part = _lucene_matrix(tokens, lengths, len(used), 1.5, 0.75, block=block)
+        for key in ("data", "indices", "indptr"):
+            np.testing.assert_array_equal(part[key], whole[key])
