@@ -4,6 +4,7 @@ from __future__ import annotations
 import errno
 import functools
 import time
+from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -219,7 +220,7 @@ class Assistant:
         return self.index.distinct(field)
 
     @reads
-    def passages(self) -> dict:
+    def passages(self) -> Mapping:
         """Every indexed passage by chunk id, to show a citation inside its passage."""
         return self.index.chunk_map()
 
@@ -332,11 +333,10 @@ class Assistant:
     def chunk_at(self, doc_id: str, start: int, end: int):
         """The chunk holding most of doc_id[start:end], so a citation opens at its passage."""
         best, overlap = None, 0
-        for c in self.index.chunk_map().values():
-            if c.doc_id == doc_id:
-                o = min(end, c.end) - max(start, c.start)
-                if o > overlap:
-                    best, overlap = c, o
+        for c in self.index.chunk_map().of_document(doc_id):
+            o = min(end, c.end) - max(start, c.start)
+            if o > overlap:
+                best, overlap = c, o
         return best
 
 

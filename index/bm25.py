@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -99,19 +100,41 @@ class BM25Index:
     @classmethod
     def build(cls, chunks: list[Chunk], previous: "BM25Index | None" = None) -> "BM25Index | None":
         """The index of `chunks`; the tokens of chunks `previous` already holds are reused."""
+        by_id = {c.chunk_id: c for c in chunks}
+        return cls.from_ids([c.chunk_id for c in chunks], lambda ids: [by_id[i].indexed_text for i in ids], previous)
+
+    @classmethod
+    def from_ids(cls, chunk_ids: list[str], texts: Callable[[list[str]], list[str]],
+                 previous: "BM25Index | None" = None, again: set[str] = frozenset(),
+                 page: int = 5000) -> "BM25Index | None":
+        """The index of these chunks, in this order; `texts(ids)` gives the indexed texts of the ones
+        `previous` does not hold (or whose document is in `again`: indexed again, its chunk ids kept but
+        perhaps not its context line), read and tokenised a page at a time so memory stays flat."""
         import bm25s
-        if not chunks:
+        if not chunk_ids:
             return None
-        known = previous.token_ids() if previous is not None else {}
+        known = ({c: i for i, c in enumerate(previous.chunk_ids) if c.rpartition(":")[0] not in again}
+                 if previous is not None else {})
         vocab = dict(previous.vocab) if previous is not None else {}
-        new = [c for c in chunks if c.chunk_id not in known]
+        new = [c for c in chunk_ids if c not in known]
         fresh: dict[str, np.ndarray] = {}
-        for c, toks in zip(new, tokenize([c.indexed_text for c in new]) if new else [], strict=True):
-            fresh[c.chunk_id] = np.array([vocab.setdefault(t, len(vocab)) for t in toks], dtype=np.int32)
-        per_chunk = [known[c.chunk_id] if c.chunk_id in known else fresh[c.chunk_id] for c in chunks]
-        lengths = np.array([len(t) for t in per_chunk], dtype=np.int64)
+        for i in range(0, len(new), page):
+            part = new[i:i + page]
+            for c, toks in zip(part, tokenize(texts(part)), strict=True):
+                fresh[c] = np.array([vocab.setdefault(t, len(vocab)) for t in toks], dtype=np.int32)
+
+        def tokens_of(c: str) -> np.ndarray:
+            if c in fresh:
+                return fresh[c]
+            j = known[c]
+            return previous.tokens[previous.offsets[j]:previous.offsets[j + 1]]
+
+        lengths = np.fromiter((len(tokens_of(c)) for c in chunk_ids), dtype=np.int64, count=len(chunk_ids))
         offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-        tokens = np.concatenate(per_chunk).astype(np.int32) if lengths.sum() else np.zeros(0, np.int32)
+        tokens = np.empty(int(offsets[-1]), dtype=np.int32)
+        for i, c in enumerate(chunk_ids):  # written in place: no list of a million arrays to concatenate
+            tokens[offsets[i]:offsets[i + 1]] = tokens_of(c)
+        del fresh, known
         # the scoring matrix holds only the ids in use, renumbered
         used = np.unique(tokens)
         remap = np.full(len(vocab) + 1, -1, dtype=np.int32)
@@ -123,7 +146,7 @@ class BM25Index:
         retriever.vocab_dict = live_vocab
         retriever.unique_token_ids_set = set(live_vocab.values())
         retriever.nonoccurrence_array = None  # only BM25L and BM25+ use one
-        return cls(retriever, [c.chunk_id for c in chunks], vocab, tokens, offsets)
+        return cls(retriever, list(chunk_ids), vocab, tokens, offsets)
 
     def save(self, path: Path) -> None:
         tmp = path.with_name(path.name + ".tmp")

@@ -147,6 +147,9 @@ class Catalog:
         self.db.execute("DELETE FROM shapes WHERE doc_id=?", (doc_id,))
         self.db.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
 
+    def ready_ids(self) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT doc_id FROM documents WHERE status='ready'")}
+
     def count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM documents WHERE status='ready'").fetchone()[0]
 
@@ -193,6 +196,23 @@ class Catalog:
                "WHERE d.status='ready'" + (" AND c.doc_id=?" if doc_id else "") + " ORDER BY c.chunk_id")
         rows = self.db.execute(sql, (doc_id,) if doc_id else ())
         return [Chunk.from_dict(json.loads(r[0])) for r in rows]
+
+    def chunk_ids(self) -> list[str]:
+        """The ready documents' chunk ids, sorted (no record is parsed)."""
+        return [r[0] for r in self.db.execute(
+            "SELECT c.chunk_id FROM chunks c JOIN documents d ON c.doc_id = d.doc_id "
+            "WHERE d.status='ready' ORDER BY c.chunk_id")]
+
+    def chunks_by_id(self, chunk_ids: list[str]) -> dict[str, Chunk]:
+        """These chunks' records, whatever their document's status (a reader may still cite a
+        document being replaced)."""
+        out = {}
+        for i in range(0, len(chunk_ids), 500):  # SQLite caps the number of bound parameters
+            part = chunk_ids[i:i + 500]
+            rows = self.db.execute(f"SELECT chunk_id, data FROM chunks WHERE chunk_id IN "
+                                   f"({','.join('?' * len(part))})", part)
+            out.update((r[0], Chunk.from_dict(json.loads(r[1]))) for r in rows)
+        return out
 
     def ready_chunk_count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM chunks c JOIN documents d ON c.doc_id = d.doc_id "

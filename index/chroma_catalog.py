@@ -159,5 +159,25 @@ class ChromaCatalog:
             offset += PAGE
         return sorted(out, key=lambda c: c.chunk_id)
 
+    def chunk_ids(self) -> list[str]:
+        """The ready documents' chunk ids, sorted (no record is parsed)."""
+        ready = {i for i, _, _ in self._rows({"status": "ready"})}
+        out, offset = [], 0
+        while True:
+            got = self.chunks_collection.get(include=[], limit=PAGE, offset=offset)
+            out += [c for c in got["ids"] if c.rpartition(":")[0] in ready]
+            if len(got["ids"]) < PAGE:
+                break
+            offset += PAGE
+        return sorted(out)
+
+    def chunks_by_id(self, chunk_ids: list[str]) -> dict[str, Chunk]:
+        out = {}
+        for i in range(0, len(chunk_ids), PAGE):
+            got = self.chunks_collection.get(ids=list(chunk_ids[i:i + PAGE]), include=["metadatas"])
+            out.update((c, Chunk.from_dict(json.loads(m["chunk"])))
+                       for c, m in zip(got["ids"], got["metadatas"], strict=True) if "chunk" in m)
+        return out
+
     def chunk_count(self, doc_id: str) -> int:
         return len(self.chunks_collection.get(where={"doc_id": doc_id}, include=[])["ids"])

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from ingest.records import Chunk
+from ingest.records import Chunk, Document
 
 UNKNOWN_YEAR = -1  # how Chroma and the columns store "no year"
 
@@ -195,19 +195,29 @@ class Columns:
     forces: dict[str, np.ndarray]
 
     @classmethod
-    def build(cls, chunk_ids: list[str], chunks: dict[str, Chunk]) -> "Columns":
-        rows = [chunks[c] for c in chunk_ids]
-        n = len(rows)
+    def build(cls, chunk_ids: list[str], headers: dict[str, Document],
+              positions: dict[str, int] | None = None) -> "Columns":
+        """From the documents' records (a chunk carries its document's forces, year, programme and
+        kind): one row per document, spread to its chunks with one gather, no chunk record read."""
+        docs = list(headers.values())
+        row_of = {d.doc_id: i for i, d in enumerate(docs)}
+        blank = len(docs)  # a chunk whose document another process took out meanwhile: every field unknown
+        rows = np.fromiter((row_of.get(c.rpartition(":")[0], blank) for c in chunk_ids), dtype=np.int64,
+                           count=len(chunk_ids))
+        year = np.array([d.year if d.year is not None else UNKNOWN_YEAR for d in docs] + [UNKNOWN_YEAR], dtype=np.int32)
+        programme = np.array([d.programme or "" for d in docs] + [""], dtype=object)
+        kind = np.array([d.kind or "" for d in docs] + [""], dtype=object)
+        doc_id = np.array([d.doc_id for d in docs] + [""], dtype=object)
+        n_forces = np.array([len(d.forces) for d in docs] + [0], dtype=np.int16)
         forces: dict[str, np.ndarray] = {}
-        for i, c in enumerate(rows):
-            for f in c.forces:
-                forces.setdefault(f, np.zeros(n, dtype=bool))[i] = True
-        return cls(chunk_ids=list(chunk_ids),
-                   year=np.array([c.year if c.year is not None else UNKNOWN_YEAR for c in rows], dtype=np.int32),
-                   programme=np.array([c.programme or "" for c in rows], dtype=object),
-                   kind=np.array([c.kind or "" for c in rows], dtype=object),
-                   doc_id=np.array([c.doc_id for c in rows], dtype=object),
-                   n_forces=np.array([len(c.forces) for c in rows], dtype=np.int16), forces=forces)
+        for i, d in enumerate(docs):
+            for f in d.forces:
+                forces.setdefault(f, np.zeros(len(docs) + 1, dtype=bool))[i] = True
+        columns = cls(chunk_ids=chunk_ids, year=year[rows], programme=programme[rows], kind=kind[rows],
+                      doc_id=doc_id[rows], n_forces=n_forces[rows], forces={f: m[rows] for f, m in forces.items()})
+        if positions is not None:
+            columns._index = positions
+        return columns
 
     def force(self, name: str) -> np.ndarray:
         return self.forces.get(name, np.zeros(len(self.year), dtype=bool))

@@ -11,6 +11,7 @@ from typing import Protocol
 
 import numpy as np
 
+from .corpus import ChunkMap, doc_of
 from .records import Filters, Passage, Preferences
 from .store import Index
 
@@ -26,6 +27,13 @@ class Retriever(Protocol):
                prefer: Preferences | None = None) -> list[Passage]: ...
 
 
+def _passages(chunks: ChunkMap, ranked: list[tuple[str, float]], name: str) -> list[Passage]:
+    """Ranked ids read as passages (the only chunk records a search reads)."""
+    got = chunks.get_many([cid for cid, _ in ranked])
+    ranked = [(cid, s) for cid, s in ranked if cid in got]  # another process deleted one meanwhile
+    return [Passage.of(got[cid], s, r + 1, {name: s}) for r, (cid, s) in enumerate(ranked)]
+
+
 class DenseRetriever:
     name = "dense"
 
@@ -34,6 +42,10 @@ class DenseRetriever:
 
     def search(self, query: str, k: int = 10, filters: Filters | None = None,
                prefer: Preferences | None = None) -> list[Passage]:
+        return _passages(self.index.chunk_map(), self.ranked(query, k, filters), self.name)
+
+    def ranked(self, query: str, k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
+        """The k nearest chunk ids of the corpus being read, with their cosine similarity."""
         chunks = self.index.chunk_map()
         if not chunks or not query.strip():
             return []
@@ -46,8 +58,7 @@ class DenseRetriever:
             if len(hits) >= k or len(found) < n:
                 break
             n *= 2
-        hits = hits[:k]
-        return [Passage.of(chunks[cid], s, r + 1, {"dense": s}) for r, (cid, s) in enumerate(hits)]
+        return hits[:k]
 
 
 class BM25Retriever:
@@ -58,20 +69,30 @@ class BM25Retriever:
 
     def search(self, query: str, k: int = 10, filters: Filters | None = None,
                prefer: Preferences | None = None) -> list[Passage]:
+        return _passages(self.index.chunk_map(), self.ranked(query, k, filters), self.name)
+
+    def ranked(self, query: str, k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
+        """The k best-scoring chunk ids (score above 0) that pass the filters."""
         bm25 = self.index.bm25
         if bm25 is None or not query.strip():
             return []
-        chunks = self.index.chunk_map()
         scores = bm25.scores(query).astype(np.float64)
         if filters is not None and not filters.is_empty():
             scores = np.where(filters.mask(self.index.columns()), scores, -np.inf)
-        order = np.argsort(-scores, kind="stable")[:k]
-        out = []
-        for i in order:
-            if not np.isfinite(scores[i]) or scores[i] <= 0:
-                break
-            out.append(Passage.of(chunks[bm25.chunk_ids[i]], scores[i], len(out) + 1, {"bm25": float(scores[i])}))
-        return out
+        order = _top(scores, k)
+        return [(bm25.chunk_ids[i], float(scores[i])) for i in order if np.isfinite(scores[i]) and scores[i] > 0]
+
+
+def _top(scores: np.ndarray, k: int) -> np.ndarray:
+    """The rows of the k highest scores, best first, ties in row order: what a stable argsort of the
+    whole vector gives, without sorting a million scores for ten."""
+    if k >= len(scores):
+        top = np.arange(len(scores))
+    else:
+        kth = np.partition(scores, len(scores) - k)[len(scores) - k]  # the k-th highest
+        above = np.flatnonzero(scores > kth)
+        top = np.concatenate([above, np.flatnonzero(scores == kth)[:k - len(above)]])
+    return top[np.lexsort((top, -scores[top]))]
 
 
 class HybridRetriever:
@@ -95,30 +116,27 @@ class HybridRetriever:
         searches = [filters]
         if prefer is not None and not prefer.is_empty():
             searches.append(prefer.pull_in(filters))
-        lists: dict[str, dict[str, Passage]] = {"dense": {}, "bm25": {}}
+        lists: dict[str, dict[str, float]] = {"dense": {}, "bm25": {}}
         for f in searches:  # raw scores do not depend on the filter, so the two searches merge
             for name, retriever in (("dense", self.dense), ("bm25", self.bm25)):
-                for p in retriever.search(query, n, f):
-                    lists[name].setdefault(p.chunk_id, p)
+                for cid, score in retriever.ranked(query, n, f):
+                    lists[name].setdefault(cid, score)
         fused: dict[str, float] = {}
         detail: dict[str, dict[str, float]] = {}
-        by_id: dict[str, Passage] = {}
         for name, found in lists.items():
             if not found:
                 continue
-            ranked = sorted(found.values(), key=lambda p: -p.score)
-            raw = [p.score for p in ranked]
-            lo, hi = min(raw), max(raw)
+            ranked = sorted(found.items(), key=lambda x: -x[1])
+            lo, hi = min(found.values()), max(found.values())
             weight = self.alpha if name == "dense" else 1 - self.alpha
-            for rank, p in enumerate(ranked, start=1):
-                by_id.setdefault(p.chunk_id, p)
-                d = detail.setdefault(p.chunk_id, {})
-                d[name], d[f"{name}_rank"] = p.score, rank
+            for rank, (cid, score) in enumerate(ranked, start=1):
+                d = detail.setdefault(cid, {})
+                d[name], d[f"{name}_rank"] = score, rank
                 if self.fusion == "rrf":
                     contrib = 1.0 / (self.rrf_k + rank)
                 else:
-                    contrib = weight * ((p.score - lo) / (hi - lo) if hi > lo else 1.0)
-                fused[p.chunk_id] = fused.get(p.chunk_id, 0.0) + contrib
+                    contrib = weight * ((score - lo) / (hi - lo) if hi > lo else 1.0)
+                fused[cid] = fused.get(cid, 0.0) + contrib
         ids = list(fused)
         if not ids:
             return []
@@ -126,7 +144,7 @@ class HybridRetriever:
         if self.fusion == "rrf":
             total /= total.max()  # RRF sums are ~1/60: on the weighted scale before the terms below
         if self.doc_weight:
-            total += self.doc_weight * self._doc_closeness(query, [by_id[c].doc_id for c in ids])
+            total += self.doc_weight * self._doc_closeness(query, [doc_of(c) for c in ids])
         if self.prefer_weight and len(searches) > 1 and (cols := self.index.columns()) is not None:
             agree, least, force_ok = prefer.agreement(cols, cols.rows(ids))
             total += self.prefer_weight * agree
@@ -134,11 +152,11 @@ class HybridRetriever:
                 d = detail[c]
                 d["preferred"], d["consistent"], d["force_consistent"] = float(a), float(m >= 0.5), float(f)
         order = sorted(range(len(ids)), key=lambda i: (-total[i], ids[i]))[:k]
+        got = self.index.chunk_map().get_many([ids[i] for i in order])
         out = []
-        for r, i in enumerate(order):
-            p = by_id[ids[i]]
-            p.score, p.rank, p.scores = float(total[i]), r + 1, detail[ids[i]]
-            out.append(p)
+        for i in order:
+            if ids[i] in got:  # not deleted by another process meanwhile
+                out.append(Passage.of(got[ids[i]], total[i], len(out) + 1, detail[ids[i]]))
         return out
 
     def _doc_closeness(self, query: str, doc_ids: list[str]) -> np.ndarray:

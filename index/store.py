@@ -10,6 +10,7 @@ from ingest.records import Chunk, Document
 
 from .bm25 import BM25Index
 from .catalog import Catalog
+from .corpus import ChunkMap
 from .embed import Embedder
 from .filters import Columns
 from .findings_store import FindingsStore
@@ -60,7 +61,7 @@ class Index:
         self._distinct: tuple[int, dict] = (-1, {})
         self._bm25: BM25Index | None = None
         self._bm25_loaded = False
-        self._chunks: dict[str, Chunk] | None = None
+        self._chunks: ChunkMap | None = None  # the chunk ids readers see; records read on demand
         self._headers: dict[str, Document] = {}  # the chunk map's documents, without their text
         self._columns: Columns | None = None
         self._doc_vectors: tuple[dict[str, int], "object"] | None = None
@@ -86,9 +87,9 @@ class Index:
             return None
         with self._build:
             if self._columns is None or self._columns.chunk_ids is not bm25.chunk_ids:
-                columns = Columns.build(bm25.chunk_ids, self.chunk_map())
-                columns.chunk_ids = bm25.chunk_ids
-                self._columns = columns
+                chunks = self.chunk_map()  # and its documents' headers
+                self._columns = Columns.build(bm25.chunk_ids, self._headers,
+                                              chunks.positions() if bm25.chunk_ids is chunks.ids else None)
             return self._columns
 
     def doc_vectors(self):
@@ -144,7 +145,7 @@ class Index:
     def bm25_path(self) -> Path:
         return self.path / "bm25"
 
-    def chunk_map(self) -> dict[str, Chunk]:
+    def chunk_map(self) -> ChunkMap:
         chunks = self._chunks
         if chunks is None:
             with self._build:
@@ -154,29 +155,27 @@ class Index:
                 chunks = self._chunks
         return chunks
 
-    def _read_corpus(self) -> tuple[dict[str, Chunk], dict[str, Document]]:
+    def _read_corpus(self) -> tuple[ChunkMap, dict[str, Document]]:
         # chunks first: every document whose chunks are read was committed before its header is read
-        chunks = {c.chunk_id: c for c in self.catalog.chunks()}
-        return chunks, self.catalog.headers()
+        return ChunkMap(self.catalog.chunk_ids(), self.catalog.chunks_by_id), self.catalog.headers()
 
-    def _read_after_writes(self) -> tuple[dict[str, Chunk], dict[str, Document], bool]:
-        """The corpus after this process's writes: the one readers use, less the documents written or
-        taken out since, plus those written; read whole (and said so) when there is none yet, or when
-        another process changed the catalog too."""
+    def _read_after_writes(self) -> tuple[ChunkMap, dict[str, Document], bool]:
+        """The corpus after this process's writes: the chunk ids of the ready documents, and the headers
+        readers use less the documents written or taken out since, plus those written; read whole (and
+        said so) when there is none yet, or when another process changed the catalog too."""
         if self._chunks is None or self.server:
             return self._read_corpus() + (True,)
         changed = self._written | set(self._retired)
-        chunks = {cid: c for cid, c in self._chunks.items() if c.doc_id not in changed}
+        ids = self.catalog.chunk_ids()
         headers = {d: h for d, h in self._headers.items() if d not in changed}
         for doc_id in self._written:
             doc = self.catalog.document(doc_id)
             if doc is not None:  # not taken out again since
                 doc.text = ""
                 headers[doc_id] = doc
-                chunks.update((c.chunk_id, c) for c in self.catalog.chunks(doc_id))
-        if len(chunks) != self.catalog.ready_chunk_count() or len(headers) != self.catalog.count():
+        if set(headers) != self.catalog.ready_ids():
             return self._read_corpus() + (True,)  # another process wrote too
-        return dict(sorted(chunks.items())), headers, False  # the order a whole read gives: ties rank alike
+        return ChunkMap(ids, self.catalog.chunks_by_id), headers, False
 
     def header(self, doc_id: str) -> Document | None:
         """A document of the chunk map readers use (without its text): still there while a new version
@@ -190,16 +189,24 @@ class Index:
             return self._bm25
         with self._build:
             if not self._bm25_loaded:
+                chunks = self.chunk_map()
                 bm25 = None if self.server else BM25Index.load(self.bm25_path)
-                if bm25 is not None and set(bm25.chunk_ids) != set(self.chunk_map()):
+                if bm25 is not None and bm25.chunk_ids != chunks.ids:
                     bm25 = None  # stale (a crash between catalog and BM25 writes): rebuild
-                if bm25 is None and self.chunk_map():  # in memory: only a writer saves BM25
-                    bm25 = BM25Index.build(list(self.chunk_map().values()))
+                if bm25 is None and chunks:  # in memory: only a writer saves BM25
+                    bm25 = BM25Index.from_ids(chunks.ids, self._indexed_texts)
+                if bm25 is not None:
+                    bm25.chunk_ids = chunks.ids  # one list of ids in memory, not two
                 self._bm25, self._bm25_loaded = bm25, True
             return self._bm25
 
-    def _built_bm25(self, chunks: list[Chunk], previous: BM25Index | None = None) -> BM25Index | None:
-        bm25 = BM25Index.build(chunks, previous)
+    def _indexed_texts(self, chunk_ids: list[str]) -> list[str]:
+        got = self.catalog.chunks_by_id(chunk_ids)
+        return [got[c].indexed_text if c in got else "" for c in chunk_ids]  # "": deleted meanwhile
+
+    def _built_bm25(self, chunks: ChunkMap, previous: BM25Index | None = None,
+                    again: set[str] = frozenset()) -> BM25Index | None:
+        bm25 = BM25Index.from_ids(chunks.ids, self._indexed_texts, previous, again)
         if self.server:
             pass  # in memory only: each process builds its own from the shared chunks
         elif bm25 is not None:
@@ -216,10 +223,7 @@ class Index:
         # only the chunks of documents written since are tokenised again (a document indexed again
         # keeps its chunk ids, but a manifest may have changed its context line)
         previous = self._bm25 if self._bm25_loaded else (None if self.server else BM25Index.load(self.bm25_path))
-        if previous is not None and self._written:
-            keep = [i for i, cid in enumerate(previous.chunk_ids) if cid.rpartition(":")[0] not in self._written]
-            previous = previous.subset(keep)
-        bm25 = self._built_bm25(list(chunks.values()), previous)
+        bm25 = self._built_bm25(chunks, previous, again=set(self._written))
         self._written = set()
         with self.lock.write():
             if whole and not self.server and self._chunks is not None:
@@ -240,6 +244,7 @@ class Index:
         half-indexed ready document."""
         self._written.add(doc.doc_id)
         self._unsettled()
+        self._keep([doc.doc_id, *replaces])
         self.catalog.begin(doc, chunks, list(sentences), boilerplate.document_keys(chunks))
         self.vectors.delete_doc(doc.doc_id)
         self.vectors.add(chunks, vectors)
@@ -252,10 +257,21 @@ class Index:
         """Take documents out: their catalog rows (and chunks) now, their vectors once readers no longer
         use them (settle); a crash in between leaves vectors of no document, which repair() removes."""
         self._unsettled()
+        self._keep(doc_ids)
         with self.lock.write():
             for doc_id in doc_ids:
                 self.catalog.delete(doc_id)
             self._retired += doc_ids
+
+    def _keep(self, doc_ids: list[str]) -> None:
+        """Before the catalog forgets (or rewrites) these documents' chunks, the corpus readers use
+        keeps their records, so a search still cites them until settle swaps the new corpus in."""
+        chunks = self._chunks
+        if chunks is None:
+            return
+        for doc_id in doc_ids:
+            if doc_id in self._headers:
+                chunks.kept.update((c.chunk_id, c) for c in chunks.of_document(doc_id))
 
     def repair(self) -> list[str]:
         """Remove what an interrupted ingest left half-written; returns the doc_ids removed."""
