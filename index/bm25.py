@@ -164,10 +164,12 @@ class BM25Index:
         import bm25s
         if not (path / "chunk_ids.json").exists() or not (path / "tokens.npy").exists():
             return None  # none yet, or saved by a version that kept no tokens: rebuilt
-        retriever = bm25s.BM25.load(str(path), show_progress=False)
+        # memory-mapped: a query reads the postings of its own words, and the token ids are read only
+        # when a writer adds to the index, so neither needs to sit in every reader's memory
+        retriever = bm25s.BM25.load(str(path), show_progress=False, mmap=True)
         return cls(retriever, json.loads((path / "chunk_ids.json").read_text()),
                    json.loads((path / "token_vocab.json").read_text()),
-                   np.load(path / "tokens.npy"), np.load(path / "offsets.npy"))
+                   np.load(path / "tokens.npy", mmap_mode="r"), np.load(path / "offsets.npy"))
 
     def scores(self, query: str) -> np.ndarray:
         tokens = tokenize([query])[0]

@@ -211,6 +211,8 @@ class Index:
             pass  # in memory only: each process builds its own from the shared chunks
         elif bm25 is not None:
             bm25.save(self.bm25_path)
+            bm25 = BM25Index.load(self.bm25_path) or bm25  # mapped from disk, as other readers have it
+            bm25.chunk_ids = chunks.ids
         else:
             import shutil
             shutil.rmtree(self.bm25_path, ignore_errors=True)
