@@ -358,7 +358,7 @@ class Index:
         return sum(p.stat().st_size for p in self.path.rglob("*") if p.is_file())
 
     def stats(self) -> dict:
-        docs = self.catalog.documents()
+        docs = list(self.catalog.headers().values())  # not their text
         return {"index": str(self.path), "documents": len(docs),
                 "chunks": len(self.chunk_map()), "vectors": self.vectors.count(),
                 "embedding_model": self.embedder.name, "size_bytes": self.size_on_disk(),
