@@ -9,6 +9,8 @@ import json
 import sqlite3
 from pathlib import Path
 
+import numpy as np
+
 from ingest.records import Chunk, Document
 
 from .sentences import SentenceVectors
@@ -26,6 +28,7 @@ CREATE TABLE IF NOT EXISTS sentences (
 CREATE INDEX IF NOT EXISTS sentences_doc ON sentences(doc_id);
 CREATE TABLE IF NOT EXISTS shapes (doc_id TEXT NOT NULL, key INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS shapes_doc ON shapes(doc_id);
+CREATE TABLE IF NOT EXISTS chunk_vectors (doc_id TEXT PRIMARY KEY, vectors BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS shape_counts (key INTEGER PRIMARY KEY, docs INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
@@ -75,7 +78,7 @@ class Catalog:
         return dict(self.db.execute("SELECT source, doc_id FROM documents"))
 
     def begin(self, doc: Document, chunks: list[Chunk], sentences: list[SentenceVectors] = (),
-              shapes: set[int] | None = None) -> None:
+              shapes: set[int] | None = None, vectors: np.ndarray | None = None) -> None:
         """Record the document as pending with its chunks and their sentence vectors, before any
         chunk vector is written."""
         with self.db:
@@ -88,6 +91,32 @@ class Catalog:
             self._put_sentences(sentences)
             if shapes is not None:
                 self._put_shapes(doc.doc_id, shapes)
+            if vectors is not None:
+                self._put_chunk_vectors(doc.doc_id, vectors)
+
+    def _put_chunk_vectors(self, doc_id: str, vectors: np.ndarray) -> None:
+        self.db.execute("INSERT OR REPLACE INTO chunk_vectors VALUES (?, ?)",
+                        (doc_id, np.ascontiguousarray(vectors, dtype=np.float16).tobytes()))
+
+    def put_chunk_vectors(self, doc_id: str, vectors: np.ndarray) -> None:
+        with self.db:
+            self._put_chunk_vectors(doc_id, vectors)
+
+    def chunk_vectors(self, doc_ids: list[str], dim: int) -> dict[str, np.ndarray]:
+        """Each document's chunk vectors (float16, one row per chunk in ordinal order), for an exact
+        search over the few documents a filter leaves."""
+        out = {}
+        for i in range(0, len(doc_ids), 500):
+            part = doc_ids[i:i + 500]
+            rows = self.db.execute(f"SELECT doc_id, vectors FROM chunk_vectors WHERE doc_id IN "
+                                   f"({','.join('?' * len(part))})", part)
+            out.update((r[0], np.frombuffer(r[1], dtype=np.float16).reshape(-1, dim)) for r in rows)
+        return out
+
+    def without_chunk_vectors(self) -> list[str]:
+        return [r[0] for r in self.db.execute(
+            "SELECT doc_id FROM documents d WHERE status='ready' AND NOT EXISTS "
+            "(SELECT 1 FROM chunk_vectors v WHERE v.doc_id = d.doc_id)")]
 
     def _put_shapes(self, doc_id: str, shapes: set[int]) -> None:
         ready = self._ready(doc_id)
@@ -187,6 +216,7 @@ class Catalog:
         self.db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
         self.db.execute("DELETE FROM sentences WHERE doc_id=?", (doc_id,))
         self.db.execute("DELETE FROM shapes WHERE doc_id=?", (doc_id,))
+        self.db.execute("DELETE FROM chunk_vectors WHERE doc_id=?", (doc_id,))
         self.db.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
 
     def ready_ids(self) -> set[str]:

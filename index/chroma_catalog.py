@@ -64,7 +64,7 @@ class ChromaCatalog:
         return {m["source"]: i for i, m, _ in self._rows({})}
 
     def begin(self, doc: Document, chunks: list[Chunk], sentences: list[SentenceVectors] = (),
-              shapes: set[int] | None = None) -> None:
+              shapes: set[int] | None = None, vectors=None) -> None:
         """The document as pending, with its chunks' sentence vectors; its chunks arrive with their
         vectors (VectorStore.add)."""
         meta = {"kind": "doc", "source": doc.source, "file_hash": doc.file_hash, "status": "pending",
@@ -95,6 +95,13 @@ class ChromaCatalog:
         return None
 
     def without_shapes(self) -> list[str]:
+        return []
+
+    def chunk_vectors(self, doc_ids: list[str], dim: int) -> dict:
+        """Not kept beside a server's vectors: a filtered search asks the server."""
+        return {}
+
+    def without_chunk_vectors(self) -> list[str]:
         return []
 
     def without_sentences(self) -> list[str]:

@@ -7,6 +7,7 @@ searches a second time with them to reach matching passages beyond its pool (ind
 """
 from __future__ import annotations
 
+from itertools import groupby
 from typing import Protocol
 
 import numpy as np
@@ -35,7 +36,12 @@ def _passages(chunks: ChunkMap, ranked: list[tuple[str, float]], name: str) -> l
 
 
 class DenseRetriever:
+    """Nearest chunks by cosine: Chroma's approximate index, or, when filters leave few enough chunks,
+    an exact pass over those chunks' stored vectors (Chroma's filtered query costs ~190 ms at 100k
+    chunks on two cores, whatever the filter leaves; docs/BENCHMARKS.md "Scale")."""
+
     name = "dense"
+    exact_max = 50_000  # chunks: above this, Chroma's filtered query is the cheaper one
 
     def __init__(self, index: Index):
         self.index = index
@@ -50,6 +56,10 @@ class DenseRetriever:
         if not chunks or not query.strip():
             return []
         vector, n = self.index.embedder.embed_query(query), k
+        if filters is not None and not filters.is_empty():
+            exact = self._exact(vector, k, filters)
+            if exact is not None:
+                return exact
         while True:
             found = self.index.vectors.query(vector, n, filters)
             hits = [(cid, s) for cid, s in found if cid in chunks]
@@ -59,6 +69,30 @@ class DenseRetriever:
                 break
             n *= 2
         return hits[:k]
+
+    def _exact(self, vector: np.ndarray, k: int, filters: Filters) -> list[tuple[str, float]] | None:
+        """The k nearest of the chunks the filters leave, by cosine over their stored vectors; None
+        when they are too many, or some lack stored vectors (an index from before they were kept, or a
+        document a writer took out meanwhile): Chroma answers then."""
+        cols = self.index.columns()
+        if cols is None:
+            return None
+        rows = np.flatnonzero(filters.mask(cols))
+        if len(rows) > self.exact_max:
+            return None
+        if not len(rows):
+            return []
+        ids = [cols.chunk_ids[i] for i in rows]
+        docs = list(dict.fromkeys(doc_of(c) for c in ids))
+        stored = self.index.catalog.chunk_vectors(docs, len(vector))
+        parts = []
+        for d, group in groupby(ids, key=doc_of):  # ids run document by document, in ordinal order
+            ordinals = [int(c.rpartition(":")[2]) for c in group]
+            if d not in stored or ordinals[-1] >= len(stored[d]):
+                return None  # none kept, or indexed again with other chunks since this corpus was read
+            parts.append(stored[d][ordinals])
+        scores = np.concatenate(parts).astype(np.float32) @ vector
+        return [(ids[i], float(scores[i])) for i in _top(scores, k)]
 
 
 class BM25Retriever:

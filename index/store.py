@@ -247,7 +247,7 @@ class Index:
         self._written.add(doc.doc_id)
         self._unsettled()
         self._keep([doc.doc_id, *replaces])
-        self.catalog.begin(doc, chunks, list(sentences), boilerplate.document_keys(chunks))
+        self.catalog.begin(doc, chunks, list(sentences), boilerplate.document_keys(chunks), vectors)
         self.vectors.delete_doc(doc.doc_id)
         self.vectors.add(chunks, vectors)
         self.vectors.add_doc([doc.doc_id], doc_vector)
@@ -296,13 +296,16 @@ class Index:
         """Indexes built before sentence vectors and shape keys were stored get them (run by ingest, a
         writer); returns how many documents were brought up to date."""
         vectors, shapes = set(self.catalog.without_sentences()), set(self.catalog.without_shapes())
-        for doc_id in sorted(vectors | shapes):
+        dense = set(self.catalog.without_chunk_vectors())
+        for doc_id in sorted(vectors | shapes | dense):
             chunks = self.catalog.chunks(doc_id)
             if doc_id in vectors:
                 self.catalog.put_sentences(embed_sentences(chunks, self.embedder.embed))
             if doc_id in shapes:
                 self.catalog.put_shapes(doc_id, boilerplate.document_keys(chunks))
-        return len(vectors | shapes)
+            if doc_id in dense and chunks:  # copied from Chroma, not embedded again
+                self.catalog.put_chunk_vectors(doc_id, self.vectors.embeddings([c.chunk_id for c in chunks]))
+        return len(vectors | shapes | dense)
 
     def boilerplate(self) -> set[int]:
         """Keys of sentence shapes printed in several documents (ingest/boilerplate.py), per corpus."""

@@ -128,6 +128,14 @@ class VectorStore:
     def count(self) -> int:
         return self.collection.count()
 
+    def embeddings(self, chunk_ids: list[str]) -> np.ndarray:
+        """These chunks' vectors, in this order."""
+        rows: dict[str, np.ndarray] = {}
+        for i in range(0, len(chunk_ids), PAGE):
+            got = self.collection.get(ids=chunk_ids[i:i + PAGE], include=["embeddings"])
+            rows.update(zip(got["ids"], got["embeddings"], strict=True))
+        return np.asarray([rows[c] for c in chunk_ids], dtype=np.float32)
+
     def query(self, vector: np.ndarray, k: int, filters: Filters | None) -> list[tuple[str, float]]:
         # no count() first: it costs ~5 ms at 100k vectors, every search queries twice, and Chroma answers
         # an empty collection with empty lists
