@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant import HmiqaError
+from assistant import Assistant, HmiqaError
 from index.records import Filters
 
 
@@ -65,3 +65,43 @@ def test_bad_requests_get_clear_errors(seeded):
 
 def test_filter_that_matches_nothing_returns_nothing(seeded):
     assert seeded.search("vetting", filters=Filters(forces=["Kent"])) == []
+
+
+def test_an_exact_filtered_dense_search_finds_what_chromas_filtered_query_finds(seeded):
+    # a narrow filter is searched exactly over the stored vectors of the chunks it leaves; Chroma's
+    # filtered query is approximate, so the two agree on the set and, but for near ties, the order
+    from index.retrieve import DenseRetriever
+    dense = DenseRetriever(seeded.index)
+    vector = seeded.index.embedder.embed_query("vetting of officers and staff")
+    for filters in (seeded.filters(forces=["Hampshire"]), seeded.filters(year_from=2018),
+                    seeded.filters(forces=["Cambridgeshire"], year_to=2014)):
+        exact = dense._exact(vector, 8, filters)
+        assert exact is not None and len(exact) == 8
+        chroma = seeded.index.vectors.query(vector, 8, filters)
+        assert {c for c, _ in exact} == {c for c, _ in chroma}, filters
+        for (c, s), (_, t) in zip(exact, chroma, strict=True):
+            assert abs(s - t) < 2e-3  # float16 vectors against Chroma's float32
+        assert dense.ranked("vetting of officers and staff", 8, filters) == exact
+
+
+def test_an_index_without_stored_chunk_vectors_searches_through_chroma_until_the_next_ingest(seeded_index, tmp_path):
+    import shutil
+    import sqlite3
+
+    from index.retrieve import DenseRetriever
+    path = tmp_path / "index"
+    shutil.copytree(seeded_index, path)
+    with sqlite3.connect(path / "catalog.sqlite") as db:  # as an index written before they were kept
+        db.execute("DELETE FROM chunk_vectors")
+    a = Assistant.open(path)
+    try:
+        dense, filters = DenseRetriever(a.index), a.filters(forces=["Hampshire"])
+        vector = a.index.embedder.embed_query("gifts and hospitality")
+        assert dense._exact(vector, 5, filters) is None
+        via_chroma = dense.ranked("gifts and hospitality", 5, filters)
+        assert len(via_chroma) == 5
+        report = a.ingest([])  # any ingest brings the index up to date
+        assert report.upgraded == len(a.documents())
+        assert [c for c, _ in dense._exact(vector, 5, filters)] == [c for c, _ in via_chroma]
+    finally:
+        a.close()
