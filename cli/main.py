@@ -188,8 +188,8 @@ def _ingest(assistant, args) -> int:
             print(f"repaired {len(report.repaired)} half-written document(s) from an interrupted run",
                   file=sys.stderr)
         if report.upgraded:
-            print(f"stored sentence vectors for {report.upgraded} document(s) indexed by an older hmiqa "
-                  "(their answers are now as fast as new ones)", file=sys.stderr)
+            print(f"stored sentence and chunk vectors for {report.upgraded} document(s) indexed by an older "
+                  "hmiqa (their answers and filtered searches are now as fast as new ones)", file=sys.stderr)
     return 0 if report.ok else 1
 
 

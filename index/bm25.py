@@ -98,10 +98,12 @@ class BM25Index:
         return BM25Index(None, [self.chunk_ids[i] for i in rows], self.vocab, tokens, offsets)
 
     @classmethod
-    def build(cls, chunks: list[Chunk], previous: "BM25Index | None" = None) -> "BM25Index | None":
+    def build(cls, chunks: list[Chunk], previous: "BM25Index | None" = None,
+              again: set[str] = frozenset()) -> "BM25Index | None":
         """The index of `chunks`; the tokens of chunks `previous` already holds are reused."""
         by_id = {c.chunk_id: c for c in chunks}
-        return cls.from_ids([c.chunk_id for c in chunks], lambda ids: [by_id[i].indexed_text for i in ids], previous)
+        return cls.from_ids([c.chunk_id for c in chunks], lambda ids: [by_id[i].indexed_text for i in ids],
+                            previous, again)
 
     @classmethod
     def from_ids(cls, chunk_ids: list[str], texts: Callable[[list[str]], list[str]],

@@ -36,7 +36,7 @@ class IngestReport:
     warnings: list[str] = field(default_factory=list)
     duplicates: dict[str, str] = field(default_factory=dict)  # source skipped -> the indexed source with its text
     chunks_added: int = 0
-    upgraded: int = 0  # documents indexed before sentence vectors were stored, now given them
+    upgraded: int = 0  # documents indexed before sentence or chunk vectors were stored, now given them
 
     @property
     def ok(self) -> bool:

@@ -57,3 +57,18 @@ def test_the_matrix_counted_a_block_at_a_time_equals_one_pass(seeded):
         part = _lucene_matrix(tokens, lengths, len(used), 1.5, 0.75, block=block)
         for key in ("data", "indices", "indptr"):
             np.testing.assert_array_equal(part[key], whole[key])
+
+
+def test_a_document_indexed_again_is_tokenised_again(seeded):
+    # indexed again, a document keeps its chunk ids but may get another context line (a manifest's
+    # title): its chunks are tokenised again, the others' tokens reused
+    from dataclasses import replace
+    chunks = sorted(seeded.index.chunk_map().values(), key=lambda c: c.chunk_id)
+    doc = chunks[0].doc_id
+    before = BM25Index.build(chunks)
+    changed = [replace(c, context=c.context + " Zanzibar") if c.doc_id == doc else c for c in chunks]
+    again = BM25Index.build(changed, previous=before, again={doc})
+    reused = BM25Index.build(changed, previous=before)
+    for q in QUERIES + ["Zanzibar"]:
+        np.testing.assert_array_equal(again.scores(q), BM25Index.build(changed).scores(q))
+    assert again.scores("Zanzibar").max() > 0 and reused.scores("Zanzibar").max() == 0
