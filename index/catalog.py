@@ -28,6 +28,7 @@ CREATE TABLE IF NOT EXISTS sentences (
 CREATE INDEX IF NOT EXISTS sentences_doc ON sentences(doc_id);
 CREATE TABLE IF NOT EXISTS shapes (doc_id TEXT NOT NULL, key INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS shapes_doc ON shapes(doc_id);
+CREATE TABLE IF NOT EXISTS headers (doc_id TEXT PRIMARY KEY, header TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS chunk_vectors (doc_id TEXT PRIMARY KEY, vectors BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS shape_counts (key INTEGER PRIMARY KEY, docs INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -43,14 +44,12 @@ class Catalog:
         self._count_all_shapes()
 
     def _add_headers(self) -> None:
-        """A document's record without its text, in a column of its own: listing fields, headers and
-        distinct values then never parse the cleaned text (megabytes a report). Catalogs written
-        before it get the column filled once."""
-        columns = {r[1] for r in self.db.execute("PRAGMA table_info(documents)")}
-        if "header" not in columns:
-            with self.db:
-                self.db.execute("ALTER TABLE documents ADD COLUMN header TEXT")
-                self.db.execute("UPDATE documents SET header = json_remove(data, '$.text')")
+        """A document's record without its text, in a table of its own: headers and distinct values
+        then never read the cleaned text (megabytes a report, which SQLite keeps in overflow pages it
+        walks to reach any column after it). Documents written before it get theirs here."""
+        with self.db:
+            self.db.execute("INSERT INTO headers SELECT doc_id, json_remove(data, '$.text') FROM documents "
+                            "WHERE doc_id NOT IN (SELECT doc_id FROM headers)")
 
     def close(self) -> None:
         self.db.close()
@@ -83,9 +82,10 @@ class Catalog:
         chunk vector is written."""
         with self.db:
             self._delete(doc.doc_id)
-            self.db.execute("INSERT INTO documents (doc_id, source, file_hash, status, data, header) "
-                            "VALUES (?, ?, ?, 'pending', ?, ?)",
-                            (doc.doc_id, doc.source, doc.file_hash, *_record(doc)))
+            data, header = _record(doc)
+            self.db.execute("INSERT INTO documents VALUES (?, ?, ?, 'pending', ?)",
+                            (doc.doc_id, doc.source, doc.file_hash, data))
+            self.db.execute("INSERT OR REPLACE INTO headers VALUES (?, ?)", (doc.doc_id, header))
             self.db.executemany("INSERT INTO chunks VALUES (?, ?, ?, ?)",
                                 [(c.chunk_id, c.doc_id, c.ordinal, json.dumps(c.to_dict())) for c in chunks])
             self._put_sentences(sentences)
@@ -217,6 +217,7 @@ class Catalog:
         self.db.execute("DELETE FROM sentences WHERE doc_id=?", (doc_id,))
         self.db.execute("DELETE FROM shapes WHERE doc_id=?", (doc_id,))
         self.db.execute("DELETE FROM chunk_vectors WHERE doc_id=?", (doc_id,))
+        self.db.execute("DELETE FROM headers WHERE doc_id=?", (doc_id,))
         self.db.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
 
     def ready_ids(self) -> set[str]:
@@ -228,25 +229,28 @@ class Catalog:
     def legacy_documents(self) -> list[str]:
         """Ready documents stored before programme and kind were fields (they carry report_type)."""
         return [r[0] for r in self.db.execute(
-            "SELECT doc_id FROM documents WHERE status='ready' AND json_type(header, '$.programme') IS NULL")]
+            "SELECT d.doc_id FROM documents d JOIN headers h ON h.doc_id = d.doc_id "
+            "WHERE d.status='ready' AND json_type(h.header, '$.programme') IS NULL")]
 
     def rewrite(self, doc: Document, chunks: list[Chunk]) -> None:
         """Store a document's and its chunks' records again, same ids and text (a metadata migration)."""
         with self.db:
-            self.db.execute("UPDATE documents SET data=?, header=? WHERE doc_id=?", (*_record(doc), doc.doc_id))
+            data, header = _record(doc)
+            self.db.execute("UPDATE documents SET data=? WHERE doc_id=?", (data, doc.doc_id))
+            self.db.execute("INSERT OR REPLACE INTO headers VALUES (?, ?)", (doc.doc_id, header))
             self.db.executemany("UPDATE chunks SET data=? WHERE chunk_id=?",
                                 [(json.dumps(c.to_dict()), c.chunk_id) for c in chunks])
             self._bump()
 
     def distinct(self, field: str) -> list:
         """Distinct values of a document field, without loading any document text."""
-        rows = self.db.execute(f"SELECT DISTINCT json_extract(header, '$.{field}') FROM documents "
-                               "WHERE status='ready'")
+        rows = self.db.execute(f"SELECT DISTINCT json_extract(h.header, '$.{field}') FROM headers h "
+                               "JOIN documents d ON d.doc_id = h.doc_id WHERE d.status='ready'")
         return sorted(r[0] for r in rows if r[0] is not None)
 
     def distinct_forces(self) -> list[str]:
-        rows = self.db.execute("SELECT DISTINCT j.value FROM documents, json_each(documents.header, '$.forces') j "
-                               "WHERE status='ready'")
+        rows = self.db.execute("SELECT DISTINCT j.value FROM headers h JOIN documents d ON d.doc_id = h.doc_id, "
+                               "json_each(h.header, '$.forces') j WHERE d.status='ready'")
         return sorted(r[0] for r in rows)
 
     def documents(self) -> list[Document]:
@@ -255,7 +259,8 @@ class Catalog:
 
     def headers(self) -> dict[str, Document]:
         """Every ready document's record without its text (titles, sections, pages, metadata)."""
-        rows = self.db.execute("SELECT doc_id, header FROM documents WHERE status='ready'")
+        rows = self.db.execute("SELECT h.doc_id, h.header FROM headers h JOIN documents d ON d.doc_id = h.doc_id "
+                               "WHERE d.status='ready'")
         return {r[0]: Document.from_dict(json.loads(r[1]) | {"text": ""}) for r in rows}
 
     def document(self, doc_id: str) -> Document | None:
