@@ -83,7 +83,8 @@ class Catalog:
         with self.db:
             self._delete(doc.doc_id)
             data, header = _record(doc)
-            self.db.execute("INSERT INTO documents VALUES (?, ?, ?, 'pending', ?)",
+            self.db.execute("INSERT INTO documents (doc_id, source, file_hash, status, data) "
+                            "VALUES (?, ?, ?, 'pending', ?)",
                             (doc.doc_id, doc.source, doc.file_hash, data))
             self.db.execute("INSERT OR REPLACE INTO headers VALUES (?, ?)", (doc.doc_id, header))
             self.db.executemany("INSERT INTO chunks VALUES (?, ?, ?, ?)",
