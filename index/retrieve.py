@@ -42,6 +42,7 @@ class DenseRetriever:
 
     name = "dense"
     exact_max = 50_000  # chunks: above this, Chroma's filtered query is the cheaper one
+    broad = 0.5  # a filter passing this share of the corpus or more: nearest unfiltered, then the mask
 
     def __init__(self, index: Index):
         self.index = index
@@ -60,6 +61,9 @@ class DenseRetriever:
             exact = self._exact(vector, k, filters)
             if exact is not None:
                 return exact
+            broad = self._broad(vector, k, filters)
+            if broad is not None:
+                return broad
         while True:
             found = self.index.vectors.query(vector, n, filters)
             hits = [(cid, s) for cid, s in found if cid in chunks]
@@ -69,6 +73,26 @@ class DenseRetriever:
                 break
             n *= 2
         return hits[:k]
+
+    def _broad(self, vector: np.ndarray, k: int, filters: Filters) -> list[tuple[str, float]] | None:
+        """A filter most chunks pass (an inferred "since 2014" over a library mostly newer): Chroma's
+        filtered query costs seconds over a million vectors (docs/BENCHMARKS.md "Scale"), so take the
+        nearest without it, a few times k, and keep those the filter passes; None when too few pass."""
+        cols = self.index.columns()
+        if cols is None:
+            return None
+        mask = filters.mask(cols)
+        if not len(mask) or mask.mean() < self.broad:
+            return None
+        chunks, pos = self.index.chunk_map(), cols._pos()
+        n = max(4 * k, 20)
+        for _ in range(3):
+            found = self.index.vectors.query(vector, n, None)
+            hits = [(c, s) for c, s in found if c in chunks and c in pos and mask[pos[c]]]
+            if len(hits) >= k or len(found) < n:
+                return hits[:k]
+            n *= 4
+        return None
 
     def _exact(self, vector: np.ndarray, k: int, filters: Filters) -> list[tuple[str, float]] | None:
         """The k nearest of the chunks the filters leave, by cosine over their stored vectors; None

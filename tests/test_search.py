@@ -105,3 +105,24 @@ def test_an_index_without_stored_chunk_vectors_searches_through_chroma_until_the
         assert [c for c, _ in dense._exact(vector, 5, filters)] == [c for c, _ in via_chroma]
     finally:
         a.close()
+
+
+def test_a_broad_filter_keeps_the_nearest_chunks_it_passes_without_chromas_filtered_query(seeded, monkeypatch):
+    # a filter most of the corpus passes is searched as the unfiltered nearest, then masked: the same
+    # chunks the filtered query gives, without its cost over a large corpus
+    from index.retrieve import DenseRetriever
+    dense = DenseRetriever(seeded.index)
+    dense.exact_max = 0  # as if the filter left too many chunks for the exact pass
+    filters = seeded.filters(year_from=2014)
+    cols = seeded.index.columns()
+    assert filters.mask(cols).mean() >= dense.broad
+    vector = seeded.index.embedder.embed_query("vetting of officers and staff")
+    want = seeded.index.vectors.query(vector, 8, filters)
+    asked = []
+    query = seeded.index.vectors.query
+    monkeypatch.setattr(seeded.index.vectors, "query", lambda v, n, f: asked.append(f) or query(v, n, f))
+    got = dense.ranked("vetting of officers and staff", 8, filters)
+    assert [c for c, _ in got] == [c for c, _ in want] and asked and all(f is None for f in asked)
+    narrow = seeded.filters(forces=["Hampshire"])
+    assert filters.mask(cols).mean() > narrow.mask(cols).mean()
+    assert dense._broad(vector, 8, narrow) is None  # a narrow filter is not broad: Chroma's query answers it
