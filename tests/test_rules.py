@@ -124,8 +124,8 @@ PILLAR_CUES = [
     [("PEEL 2017 page", "How legitimately does the force treat the people it serves?"),
      ("PEEL 2014 page", "Kent Police must act with integrity and provide a service people can trust")],
     [("PEEL 2015 page", "HMIC assessed how well led the force is"), ("PEEL 2016 page", "PEEL: Police leadership 2016")],
-    [("PEEL 2015 page", "Kent PEEL 2015\n\nOther inspections\n\nA summary of thematic findings."),
-     ("another PEEL 2015 page", "Essex PEEL 2015\nOther inspections\nResults of the joint inspections")],
+    [("PEEL 2015 page", "Thematic findings for Kent are listed below.\n\nOther inspections"),
+     ("another PEEL 2015 page", "Other inspections\nJoint work with the probation inspectorate, Essex")],
 ]
 KIND_RULES = [
     [("PCC", "RESPONSE ON HMIC PEEL LEGITIMACY REPORT DECEMBER 2017"),
@@ -218,7 +218,7 @@ def test_publication_lines_give_the_full_date(text, iso):
 
 
 def test_the_earliest_date_line_wins_over_a_listed_report_date():
-    page = "Kent PEEL 2015\n\nLast updated 19/02/2016\n\nA thematic report\n\nPublished: 3 July 2015"
+    page = "Findings for Essex\n\nLast updated 19/02/2016\n\nA thematic report\n\nPublished: 3 July 2015"
     assert dates.publication_line(page)[0] == "2016-02-19"
 
 
