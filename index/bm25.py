@@ -16,6 +16,8 @@ import numpy as np
 
 from ingest.records import Chunk
 
+from .corpus import doc_of
+
 
 def _stemmer():
     import Stemmer
@@ -86,17 +88,6 @@ class BM25Index:
         self.tokens = tokens  # every chunk's token ids, concatenated in chunk_ids order
         self.offsets = offsets  # chunk i's tokens are tokens[offsets[i]:offsets[i + 1]]
 
-    def token_ids(self) -> dict[str, np.ndarray]:
-        return {cid: self.tokens[self.offsets[i]:self.offsets[i + 1]] for i, cid in enumerate(self.chunk_ids)}
-
-    def subset(self, rows: list[int]) -> "BM25Index":
-        """The tokens of these chunks only (for reuse by `build`; it cannot score)."""
-        per = [self.tokens[self.offsets[i]:self.offsets[i + 1]] for i in rows]
-        lengths = np.array([len(t) for t in per], dtype=np.int64)
-        offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-        tokens = np.concatenate(per).astype(np.int32) if per and lengths.sum() else np.zeros(0, np.int32)
-        return BM25Index(None, [self.chunk_ids[i] for i in rows], self.vocab, tokens, offsets)
-
     @classmethod
     def build(cls, chunks: list[Chunk], previous: "BM25Index | None" = None,
               again: set[str] = frozenset()) -> "BM25Index | None":
@@ -115,7 +106,7 @@ class BM25Index:
         import bm25s
         if not chunk_ids:
             return None
-        known = ({c: i for i, c in enumerate(previous.chunk_ids) if c.rpartition(":")[0] not in again}
+        known = ({c: i for i, c in enumerate(previous.chunk_ids) if doc_of(c) not in again}
                  if previous is not None else {})
         vocab = dict(previous.vocab) if previous is not None else {}
         new = [c for c in chunk_ids if c not in known]

@@ -292,10 +292,6 @@ class Catalog:
             out.update((r[0], Chunk.from_dict(json.loads(r[1]))) for r in rows)
         return out
 
-    def ready_chunk_count(self) -> int:
-        return self.db.execute("SELECT COUNT(*) FROM chunks c JOIN documents d ON c.doc_id = d.doc_id "
-                               "WHERE d.status='ready'").fetchone()[0]
-
     def chunk_count(self, doc_id: str) -> int:
         return self.db.execute("SELECT COUNT(*) FROM chunks WHERE doc_id=?", (doc_id,)).fetchone()[0]
 

@@ -24,11 +24,10 @@ class ChunkMap(Mapping):
     until the writer swaps the new corpus in.
     """
 
-    def __init__(self, ids: list[str], read: Callable[[list[str]], dict[str, Chunk]],
-                 kept: dict[str, Chunk] | None = None):
+    def __init__(self, ids: list[str], read: Callable[[list[str]], dict[str, Chunk]]):
         self.ids = ids
         self._read = read
-        self.kept: dict[str, Chunk] = kept if kept is not None else {}
+        self.kept: dict[str, Chunk] = {}
         self._positions: dict[str, int] | None = None
         self._lock = threading.Lock()
 

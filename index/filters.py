@@ -16,6 +16,8 @@ import numpy as np
 
 from ingest.records import Chunk, Document
 
+from .corpus import doc_of
+
 UNKNOWN_YEAR = -1  # how Chroma and the columns store "no year"
 
 
@@ -202,7 +204,7 @@ class Columns:
         docs = list(headers.values())
         row_of = {d.doc_id: i for i, d in enumerate(docs)}
         blank = len(docs)  # a chunk whose document another process took out meanwhile: every field unknown
-        rows = np.fromiter((row_of.get(c.rpartition(":")[0], blank) for c in chunk_ids), dtype=np.int64,
+        rows = np.fromiter((row_of.get(doc_of(c), blank) for c in chunk_ids), dtype=np.int64,
                            count=len(chunk_ids))
         year = np.array([d.year if d.year is not None else UNKNOWN_YEAR for d in docs] + [UNKNOWN_YEAR], dtype=np.int32)
         programme = np.array([d.programme or "" for d in docs] + [""], dtype=object)
@@ -223,10 +225,11 @@ class Columns:
         return self.forces.get(name, np.zeros(len(self.year), dtype=bool))
 
     def rows(self, ids: list[str]) -> np.ndarray:
-        pos = self._pos()
+        pos = self.positions()
         return np.array([pos[c] for c in ids], dtype=np.int64)
 
-    def _pos(self) -> dict[str, int]:
+    def positions(self) -> dict[str, int]:
+        """chunk_id -> its row (shared with the chunk map when the two orders are one list)."""
         if not hasattr(self, "_index"):
             self._index = {c: i for i, c in enumerate(self.chunk_ids)}
         return self._index

@@ -13,6 +13,7 @@ from typing import Protocol
 import numpy as np
 
 from .corpus import ChunkMap, doc_of
+from .filters import Columns
 from .records import Filters, Passage, Preferences
 from .store import Index
 
@@ -57,13 +58,14 @@ class DenseRetriever:
         if not chunks or not query.strip():
             return []
         vector, n = self.index.embedder.embed_query(query), k
-        if filters is not None and not filters.is_empty():
-            exact = self._exact(vector, k, filters)
-            if exact is not None:
-                return exact
-            broad = self._broad(vector, k, filters)
-            if broad is not None:
-                return broad
+        cols = self.index.columns()
+        if filters is not None and not filters.is_empty() and cols is not None:
+            mask = filters.mask(cols)
+            found = self._exact(vector, k, cols, mask)
+            if found is None:
+                found = self._broad(vector, k, cols, mask)
+            if found is not None:
+                return found
         while True:
             found = self.index.vectors.query(vector, n, filters)
             hits = [(cid, s) for cid, s in found if cid in chunks]
@@ -74,17 +76,13 @@ class DenseRetriever:
             n *= 2
         return hits[:k]
 
-    def _broad(self, vector: np.ndarray, k: int, filters: Filters) -> list[tuple[str, float]] | None:
+    def _broad(self, vector: np.ndarray, k: int, cols: Columns, mask: np.ndarray) -> list[tuple[str, float]] | None:
         """A filter most chunks pass (an inferred "since 2014" over a library mostly newer): Chroma's
         filtered query costs seconds over a million vectors (docs/BENCHMARKS.md "Scale"), so take the
         nearest without it, a few times k, and keep those the filter passes; None when too few pass."""
-        cols = self.index.columns()
-        if cols is None:
-            return None
-        mask = filters.mask(cols)
         if not len(mask) or mask.mean() < self.broad:
             return None
-        chunks, pos = self.index.chunk_map(), cols._pos()
+        chunks, pos = self.index.chunk_map(), cols.positions()
         n = max(4 * k, 20)
         for _ in range(3):
             found = self.index.vectors.query(vector, n, None)
@@ -94,14 +92,11 @@ class DenseRetriever:
             n *= 4
         return None
 
-    def _exact(self, vector: np.ndarray, k: int, filters: Filters) -> list[tuple[str, float]] | None:
+    def _exact(self, vector: np.ndarray, k: int, cols: Columns, mask: np.ndarray) -> list[tuple[str, float]] | None:
         """The k nearest of the chunks the filters leave, by cosine over their stored vectors; None
         when they are too many, or some lack stored vectors (an index from before they were kept, or a
         document a writer took out meanwhile): Chroma answers then."""
-        cols = self.index.columns()
-        if cols is None:
-            return None
-        rows = np.flatnonzero(filters.mask(cols))
+        rows = np.flatnonzero(mask)
         if len(rows) > self.exact_max:
             return None
         if not len(rows):

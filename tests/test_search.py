@@ -75,7 +75,7 @@ def test_an_exact_filtered_dense_search_finds_what_chromas_filtered_query_finds(
     vector = seeded.index.embedder.embed_query("vetting of officers and staff")
     for filters in (seeded.filters(forces=["Hampshire"]), seeded.filters(year_from=2018),
                     seeded.filters(forces=["Cambridgeshire"], year_to=2014)):
-        exact = dense._exact(vector, 8, filters)
+        exact = _exact(dense, vector, 8, filters)
         assert exact is not None and len(exact) == 8
         chroma = seeded.index.vectors.query(vector, 8, filters)
         assert {c for c, _ in exact} == {c for c, _ in chroma}, filters
@@ -97,12 +97,12 @@ def test_an_index_without_stored_chunk_vectors_searches_through_chroma_until_the
     try:
         dense, filters = DenseRetriever(a.index), a.filters(forces=["Hampshire"])
         vector = a.index.embedder.embed_query("gifts and hospitality")
-        assert dense._exact(vector, 5, filters) is None
+        assert _exact(dense, vector, 5, filters) is None
         via_chroma = dense.ranked("gifts and hospitality", 5, filters)
         assert len(via_chroma) == 5
         report = a.ingest([])  # any ingest brings the index up to date
         assert report.upgraded == len(a.documents())
-        assert [c for c, _ in dense._exact(vector, 5, filters)] == [c for c, _ in via_chroma]
+        assert [c for c, _ in _exact(dense, vector, 5, filters)] == [c for c, _ in via_chroma]
     finally:
         a.close()
 
@@ -125,4 +125,14 @@ def test_a_broad_filter_keeps_the_nearest_chunks_it_passes_without_chromas_filte
     assert [c for c, _ in got] == [c for c, _ in want] and asked and all(f is None for f in asked)
     narrow = seeded.filters(forces=["Hampshire"])
     assert filters.mask(cols).mean() > narrow.mask(cols).mean()
-    assert dense._broad(vector, 8, narrow) is None  # a narrow filter is not broad: Chroma's query answers it
+    assert _broad(dense, vector, 8, narrow) is None  # a narrow filter is not broad: Chroma's query answers it
+
+
+def _exact(dense, vector, k, filters):
+    cols = dense.index.columns()
+    return dense._exact(vector, k, cols, filters.mask(cols))
+
+
+def _broad(dense, vector, k, filters):
+    cols = dense.index.columns()
+    return dense._broad(vector, k, cols, filters.mask(cols))
