@@ -1,15 +1,26 @@
-"""BM25 over the same chunk texts (with their context line), persisted beside the vectors.
+"""BM25 over the chunk texts (with their context line), kept in segments beside the vectors.
 
-Each chunk's tokens are kept (ids into one vocabulary, on disk beside the index), so a change
-tokenises only the chunks it adds: the score matrix is rebuilt from ids, which is several times
-faster than tokenising and stemming the whole corpus again (docs/BENCHMARKS.md, "Scale").
+Adding a report writes a small segment of its own instead of rebuilding one score matrix over the
+whole corpus (33 s at a million chunks, docs/BENCHMARKS.md "Scale"). Now and then the newest segments
+are merged, so segment sizes fall geometrically from the oldest and a chunk is rewritten a few times in
+its life, as in Lucene.
+
+A segment keeps term frequencies, not scores: a posting's score depends on the whole corpus (its size,
+each word's document frequency, the mean length), so it is computed at query time over the chunks being
+read, the same arithmetic as bm25s's own index of those chunks (Lucene's idf, k1 1.5, b 0.75).
+Each segment's chunks have a row in the corpus order, or -1: a chunk taken out, or indexed again into a
+newer segment, stays in its segment, dead, until a merge drops it.
 """
 from __future__ import annotations
 
+import bisect
 import json
+import os
 import shutil
 import threading
+import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +28,11 @@ import numpy as np
 from ingest.records import Chunk
 
 from .corpus import doc_of
+
+K1, B = 1.5, 0.75  # bm25s's defaults, its "lucene" method
+MERGE_FACTOR = 4  # the newest segment merges into the one before once it is a quarter of its size
+MAX_SEGMENTS = 12
+_ARRAYS = ("tokens", "offsets", "indptr", "docs", "tf")
 
 
 def _stemmer():
@@ -39,24 +55,20 @@ def tokenize(texts: list[str]) -> list[list[str]]:
     return bm25s.tokenize(texts, stopwords="en", stemmer=_thread_stemmer(), return_ids=False, show_progress=False)
 
 
-def _lucene_matrix(tokens: np.ndarray, lengths: np.ndarray, n_vocab: int, k1: float, b: float,
-                   block: int = 1 << 20) -> dict:
-    """bm25s's score matrix (token-major CSC: for each token, the documents holding it and their
-    scores), computed with numpy: bm25s's own builder loops over documents in Python (5.6 s at 100k
-    chunks, docs/BENCHMARKS.md "Scale"). Same formula: Lucene's idf and term-frequency saturation.
-    Documents are counted a block of ~`block` tokens at a time and the pairs kept as int32, so the
-    temporary arrays stay a fraction of the corpus's tokens (a whole-corpus pass doubled peak memory
-    while a report was added at 100k chunks)."""
+def _postings(tokens: np.ndarray, lengths: np.ndarray, n_vocab: int, block: int = 1 << 20):
+    """Token-major postings (for each token, the chunks holding it and how often), as CSC arrays:
+    indptr, chunk, term frequency. Chunks are counted a block of ~`block` tokens at a time and the pairs
+    kept as int32, so the temporaries stay a fraction of the segment's tokens."""
     n_docs = len(lengths)
     offsets = np.concatenate([[0], np.cumsum(lengths)])
     docs, toks, tfs = [], [], []
     lo = 0
-    while lo < n_docs:  # (document, token, count) for each token a document holds, in document order
+    while lo < n_docs:  # (chunk, token, count) for each token a chunk holds, in chunk order
         hi = int(np.searchsorted(offsets, offsets[lo] + block, side="right")) - 1
         hi = min(max(hi, lo + 1), n_docs)
         part = tokens[offsets[lo]:offsets[hi]].astype(np.int64)
-        doc_of = np.repeat(np.arange(hi - lo, dtype=np.int64), lengths[lo:hi])
-        pairs, tf = np.unique(doc_of * n_vocab + part, return_counts=True)
+        doc = np.repeat(np.arange(hi - lo, dtype=np.int64), lengths[lo:hi])
+        pairs, tf = np.unique(doc * n_vocab + part, return_counts=True)
         docs.append((pairs // n_vocab + lo).astype(np.int32))
         toks.append((pairs % n_vocab).astype(np.int32))
         tfs.append(tf.astype(np.int32))
@@ -65,28 +77,91 @@ def _lucene_matrix(tokens: np.ndarray, lengths: np.ndarray, n_vocab: int, k1: fl
     tok = np.concatenate(toks) if toks else np.zeros(0, np.int32)
     tf_all = np.concatenate(tfs) if tfs else np.zeros(0, np.int32)
     del docs, toks, tfs
-    df = np.bincount(tok, minlength=n_vocab)
-    idf = np.log(1 + (n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
-    avg = lengths.mean() if n_docs else 1.0
-    scores = np.empty(len(tok), dtype=np.float32)
-    for i in range(0, len(tok), block):  # float64 within a block, as a whole-corpus pass computes it
-        t = tf_all[i:i + block].astype(np.float32)
-        tfc = t / (k1 * ((1 - b) + b * lengths[doc[i:i + block]] / avg) + t)
-        scores[i:i + block] = (idf[tok[i:i + block]] * tfc).astype(np.float32)
-    del tf_all
-    order = np.argsort(tok, kind="stable")  # token-major; documents stay in order within a token
-    indptr = np.concatenate([[0], np.cumsum(np.bincount(tok, minlength=n_vocab))])
-    return {"data": scores[order], "indices": doc[order], "indptr": indptr, "num_docs": n_docs}
+    order = np.argsort(tok, kind="stable")  # token-major; chunks stay in order within a token
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(tok, minlength=n_vocab))]).astype(np.int64)
+    return indptr, doc[order], tf_all[order]
+
+
+@dataclass
+class Segment:
+    """Some chunks' tokens (ids into the index's vocabulary) and their postings; chunk ids sorted."""
+    chunk_ids: list[str]
+    tokens: np.ndarray  # every chunk's token ids, concatenated in chunk_ids order
+    offsets: np.ndarray  # chunk i's tokens are tokens[offsets[i]:offsets[i + 1]]
+    indptr: np.ndarray  # token t's postings are docs/tf[indptr[t]:indptr[t + 1]] (t below the vocabulary
+    docs: np.ndarray  # size when the segment was written; later tokens have none here)
+    tf: np.ndarray
+    name: str | None = None  # its directory, once saved
+
+    @classmethod
+    def of(cls, chunk_ids: list[str], tokens: np.ndarray, offsets: np.ndarray, n_vocab: int) -> "Segment":
+        indptr, docs, tf = _postings(tokens, np.diff(offsets), n_vocab)
+        return cls(chunk_ids, tokens, offsets, indptr, docs, tf)
+
+    def __len__(self) -> int:
+        return len(self.chunk_ids)
+
+    def lengths(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+    def rows_of(self, doc_id: str) -> range:
+        return range(bisect.bisect_left(self.chunk_ids, doc_id + ":"), bisect.bisect_left(self.chunk_ids, doc_id + ";"))
+
+    def save(self, folder: Path) -> "Segment":
+        """Written under a fresh name and read back memory-mapped, as other readers will have it."""
+        name = f"seg-{uuid.uuid4().hex[:12]}"
+        tmp = folder / f".{name}.tmp"
+        tmp.mkdir(parents=True)
+        (tmp / "chunk_ids.json").write_text(json.dumps(self.chunk_ids))
+        for key in _ARRAYS:
+            np.save(tmp / f"{key}.npy", getattr(self, key))
+        tmp.rename(folder / name)
+        return Segment.load(folder / name, self.chunk_ids)
+
+    @classmethod
+    def load(cls, path: Path, chunk_ids: list[str] | None = None) -> "Segment":
+        # memory-mapped: a query reads the postings of its own words, and tokens are read only when a
+        # merge rewrites the segment, so neither needs to sit in every reader's memory
+        arrays = {k: np.load(path / f"{k}.npy", mmap_mode=None if k == "offsets" else "r") for k in _ARRAYS}
+        ids = chunk_ids if chunk_ids is not None else json.loads((path / "chunk_ids.json").read_text())
+        return cls(ids, name=path.name, **arrays)
+
+
+def _merged(parts: list[tuple[Segment, np.ndarray]], chunk_ids: list[str], n_vocab: int) -> tuple[Segment, np.ndarray]:
+    """One segment of the live chunks of these (segment, rows), in corpus order, and its rows."""
+    picks = [(seg, np.flatnonzero(rows >= 0), rows) for seg, rows in parts]
+    rows = np.concatenate([r[i] for _, i, r in picks]).astype(np.int64)
+    order = np.argsort(rows, kind="stable")
+    starts = np.concatenate([np.asarray(seg.offsets)[i] for seg, i, _ in picks])[order]
+    lengths = np.concatenate([seg.lengths()[i] for seg, i, _ in picks])[order]
+    source = np.concatenate([np.full(len(i), n, np.int32) for n, (_, i, _) in enumerate(picks)])[order]
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    tokens = np.empty(int(offsets[-1]), dtype=np.int32)
+    for n, (seg, _, _) in enumerate(picks):  # a gather per source segment, no loop over chunks
+        mine = np.flatnonzero(source == n)
+        if len(mine):
+            tokens[_ranges(offsets[mine], lengths[mine])] = np.asarray(seg.tokens)[_ranges(starts[mine], lengths[mine])]
+    rows = rows[order]
+    return Segment.of([chunk_ids[r] for r in rows], tokens, offsets, n_vocab), rows.astype(np.int32)
+
+
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The concatenated ranges starts[i] .. starts[i] + lengths[i], without a loop."""
+    total = int(lengths.sum())
+    if not total:
+        return np.zeros(0, np.int64)
+    begin = np.repeat(starts - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
+    return begin + np.arange(total)
 
 
 class BM25Index:
-    def __init__(self, retriever, chunk_ids: list[str], vocab: dict[str, int], tokens: np.ndarray,
-                 offsets: np.ndarray):
-        self.retriever = retriever
-        self.chunk_ids = chunk_ids
+    def __init__(self, chunk_ids: list[str], vocab: dict[str, int], segments: list[Segment],
+                 rows: list[np.ndarray] | None):
+        self.chunk_ids = chunk_ids  # the corpus, in the order scores are given
         self.vocab = vocab  # token -> id, only ever extended
-        self.tokens = tokens  # every chunk's token ids, concatenated in chunk_ids order
-        self.offsets = offsets  # chunk i's tokens are tokens[offsets[i]:offsets[i + 1]]
+        self.segments = segments  # oldest first
+        self.rows = rows  # per segment: each chunk's row in chunk_ids, -1 if dead; None: not yet read
+        self._avg: float | None = None
 
     @classmethod
     def build(cls, chunks: list[Chunk], previous: "BM25Index | None" = None,
@@ -99,79 +174,132 @@ class BM25Index:
     @classmethod
     def from_ids(cls, chunk_ids: list[str], texts: Callable[[list[str]], list[str]],
                  previous: "BM25Index | None" = None, again: set[str] = frozenset(),
+                 positions: dict[str, int] | None = None, tidy: bool = True,
                  page: int = 5000) -> "BM25Index | None":
-        """The index of these chunks, in this order; `texts(ids)` gives the indexed texts of the ones
-        `previous` does not hold (or whose document is in `again`: indexed again, its chunk ids kept but
-        perhaps not its context line), read and tokenised a page at a time so memory stays flat."""
-        import bm25s
+        """The index of these chunks, in this order (sorted): the segments of `previous` where they hold
+        a chunk (the newest copy; not a chunk of a document in `again`, indexed again, its ids kept
+        but perhaps not its context line), and a new segment of the rest, whose `texts(ids)` are read
+        and tokenised a page at a time so memory stays flat. Then, if `tidy`, segments are merged when
+        due (a writer's build; a reader takes the segments as the writer left them)."""
         if not chunk_ids:
             return None
-        known = ({c: i for i, c in enumerate(previous.chunk_ids) if doc_of(c) not in again}
-                 if previous is not None else {})
+        pos = positions if positions is not None else {c: i for i, c in enumerate(chunk_ids)}
+        claimed = np.zeros(len(chunk_ids), dtype=bool)
+        segments, rows = [], []
+        olds = previous.segments if previous is not None else []
+        old_rows = previous.rows if previous is not None and previous.rows is not None else [None] * len(olds)
+        for seg, before in zip(reversed(olds), reversed(old_rows)):  # the newest copy of a chunk wins
+            r = np.fromiter((pos.get(c, -1) for c in seg.chunk_ids), dtype=np.int32, count=len(seg))
+            if before is not None:
+                r[before < 0] = -1  # dead stays dead: a chunk back in the corpus is in a newer segment
+            for doc in again:
+                span = seg.rows_of(doc)
+                r[span.start:span.stop] = -1
+            live = r >= 0
+            live[live] = ~claimed[r[live]]
+            r[~live] = -1
+            claimed[r[live]] = True
+            if live.any():
+                segments.insert(0, seg)
+                rows.insert(0, r)
         vocab = dict(previous.vocab) if previous is not None else {}
-        new = [c for c in chunk_ids if c not in known]
-        fresh: dict[str, np.ndarray] = {}
-        for i in range(0, len(new), page):
-            part = new[i:i + page]
-            for c, toks in zip(part, tokenize(texts(part)), strict=True):
-                fresh[c] = np.array([vocab.setdefault(t, len(vocab)) for t in toks], dtype=np.int32)
+        new = [chunk_ids[i] for i in np.flatnonzero(~claimed)]
+        if new:
+            parts, lengths = [], []
+            for i in range(0, len(new), page):
+                for toks in tokenize(texts(new[i:i + page])):
+                    parts.append(np.array([vocab.setdefault(t, len(vocab)) for t in toks], dtype=np.int32))
+                    lengths.append(len(parts[-1]))
+            offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+            tokens = np.concatenate(parts) if parts else np.zeros(0, np.int32)
+            segments.append(Segment.of(new, tokens.astype(np.int32), offsets, len(vocab)))
+            rows.append(np.fromiter((pos[c] for c in new), dtype=np.int32, count=len(new)))
+        index = cls(list(chunk_ids), vocab, segments, rows)
+        if tidy:
+            index._tidy()
+        return index
 
-        # a plain view of a memory-mapped array: slicing np.memmap itself builds a memmap object per
-        # slice (9 of the 47 s of adding a report at 1M chunks)
-        kept = np.asarray(previous.tokens) if previous is not None else None
+    def _tidy(self) -> None:
+        """Merge the newest segment into the one before while it is at least 1/MERGE_FACTOR of its
+        live size (or there are too many), and rewrite a segment mostly dead."""
+        segs, rows = self.segments, self.rows
+        live = [int((r >= 0).sum()) for r in rows]
+        for i in range(len(segs)):
+            if live[i] * 2 < len(segs[i]):
+                segs[i], rows[i] = _merged([(segs[i], rows[i])], self.chunk_ids, len(self.vocab))
+        while len(segs) > 1 and (live[-1] * MERGE_FACTOR >= live[-2] or len(segs) > MAX_SEGMENTS):
+            seg, r = _merged([(segs[-2], rows[-2]), (segs[-1], rows[-1])], self.chunk_ids, len(self.vocab))
+            segs[-2:], rows[-2:], live[-2:] = [seg], [r], [live[-2] + live[-1]]
 
-        def tokens_of(c: str) -> np.ndarray:
-            if c in fresh:
-                return fresh[c]
-            j = known[c]
-            return kept[previous.offsets[j]:previous.offsets[j + 1]]
+    def avg_length(self) -> float:
+        if self._avg is None:
+            total = sum(int(seg.lengths()[r >= 0].sum()) for seg, r in zip(self.segments, self.rows))
+            self._avg = total / len(self.chunk_ids) if self.chunk_ids else 1.0
+        return self._avg
 
-        lengths = np.fromiter((len(tokens_of(c)) for c in chunk_ids), dtype=np.int64, count=len(chunk_ids))
-        offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-        tokens = np.empty(int(offsets[-1]), dtype=np.int32)
-        for i, c in enumerate(chunk_ids):  # written in place: no list of a million arrays to concatenate
-            tokens[offsets[i]:offsets[i + 1]] = tokens_of(c)
-        del fresh, known
-        # the scoring matrix holds only the ids in use, renumbered
-        used = np.unique(tokens)
-        remap = np.full(len(vocab) + 1, -1, dtype=np.int32)
-        remap[used] = np.arange(len(used), dtype=np.int32)
-        live_vocab = {t: int(remap[i]) for t, i in vocab.items() if remap[i] >= 0}
-        retriever = bm25s.BM25()  # method "lucene", k1 1.5, b 0.75: what bm25s.index would build
-        retriever.scores = _lucene_matrix(remap[tokens], lengths, len(used), retriever.k1, retriever.b)
-        live_vocab[""] = len(used)  # bm25s's empty token, as its own index() adds it
-        retriever.vocab_dict = live_vocab
-        retriever.unique_token_ids_set = set(live_vocab.values())
-        retriever.nonoccurrence_array = None  # only BM25L and BM25+ use one
-        return cls(retriever, list(chunk_ids), vocab, tokens, offsets)
+    def scores(self, query: str) -> np.ndarray:
+        """Each chunk's BM25 score for the query, in chunk_ids order (float32, as bm25s gives)."""
+        n = len(self.chunk_ids)
+        out = np.zeros(n, dtype=np.float32)
+        avg = self.avg_length()
+        for token in tokenize([query])[0]:  # a word twice in the question counts twice, as in bm25s
+            t = self.vocab.get(token)
+            if t is None:
+                continue
+            found = []
+            for seg, rows in zip(self.segments, self.rows):
+                if t + 1 >= len(seg.indptr) or seg.indptr[t] == seg.indptr[t + 1]:
+                    continue
+                lo, hi = int(seg.indptr[t]), int(seg.indptr[t + 1])
+                local = np.asarray(seg.docs[lo:hi])
+                r = rows[local]
+                live = r >= 0
+                found.append((r[live], np.asarray(seg.tf[lo:hi])[live], seg.offsets[local[live] + 1] - seg.offsets[local[live]]))
+            df = sum(len(f[0]) for f in found)
+            if not df:
+                continue
+            # the arithmetic and float widths of bm25s's lucene scorer, so scores are bit-for-bit its own
+            idf = np.log(1 + (n - np.array([df]) + 0.5) / (np.array([df]) + 0.5)).astype(np.float32)[0]
+            for r, tf, length in found:
+                tf = tf.astype(np.float32)
+                out[r] += (idf * (tf / (K1 * ((1 - B) + B * length / np.float64(avg)) + tf))).astype(np.float32)
+        return out
 
     def save(self, path: Path) -> None:
-        tmp = path.with_name(path.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        self.retriever.save(str(tmp), show_progress=False)
-        (tmp / "chunk_ids.json").write_text(json.dumps(self.chunk_ids))
-        (tmp / "token_vocab.json").write_text(json.dumps(self.vocab))
-        np.save(tmp / "tokens.npy", self.tokens)
-        np.save(tmp / "offsets.npy", self.offsets)
-        shutil.rmtree(path, ignore_errors=True)
-        tmp.rename(path)
+        """New segments written, then the vocabulary and the list of segments swapped in (a reader
+        opening meanwhile sees the old list, whose segments stay until it is replaced)."""
+        path.mkdir(parents=True, exist_ok=True)
+        self.segments = [seg if seg.name and (path / seg.name).is_dir() else seg.save(path)
+                         for seg in self.segments]
+        _write(path / "vocab.json", json.dumps(self.vocab))
+        _write(path / "segments.json", json.dumps({"format": 2, "segments": [s.name for s in self.segments]}))
+        keep = {s.name for s in self.segments} | {"vocab.json", "segments.json"}
+        for p in path.iterdir():  # merged-away segments, a format-1 index's files
+            if p.name not in keep:
+                shutil.rmtree(p) if p.is_dir() else p.unlink(missing_ok=True)
 
     @classmethod
     def load(cls, path: Path) -> "BM25Index | None":
-        import bm25s
-        if not (path / "chunk_ids.json").exists() or not (path / "tokens.npy").exists():
-            return None  # none yet, or saved by a version that kept no tokens: rebuilt
-        # memory-mapped: a query reads the postings of its own words, and the token ids are read only
-        # when a writer adds to the index, so neither needs to sit in every reader's memory
-        retriever = bm25s.BM25.load(str(path), show_progress=False, mmap=True)
-        return cls(retriever, json.loads((path / "chunk_ids.json").read_text()),
-                   json.loads((path / "token_vocab.json").read_text()),
-                   np.load(path / "tokens.npy", mmap_mode="r"), np.load(path / "offsets.npy"))
+        """The saved segments, not yet read against a corpus (from_ids does that); None when there are
+        none. A format-1 index (one matrix, kept tokens) is read as one segment without re-tokenising."""
+        for _ in range(5):  # a writer may swap the segments between reading the list and a segment
+            try:
+                if (path / "segments.json").exists():
+                    names = json.loads((path / "segments.json").read_text())["segments"]
+                    vocab = json.loads((path / "vocab.json").read_text())
+                    return cls([], vocab, [Segment.load(path / n) for n in names], None)
+                if (path / "tokens.npy").exists() and (path / "chunk_ids.json").exists():
+                    vocab = json.loads((path / "token_vocab.json").read_text())
+                    ids = json.loads((path / "chunk_ids.json").read_text())
+                    seg = Segment.of(ids, np.load(path / "tokens.npy"), np.load(path / "offsets.npy"), len(vocab))
+                    return cls([], vocab, [seg], None)
+                return None
+            except (FileNotFoundError, json.JSONDecodeError):
+                continue
+        return None
 
-    def scores(self, query: str) -> np.ndarray:
-        tokens = tokenize([query])[0]
-        vocab = self.retriever.vocab_dict
-        tokens = [t for t in tokens if t in vocab]
-        if not tokens:
-            return np.zeros(len(self.chunk_ids), dtype=np.float32)
-        return self.retriever.get_scores(tokens)
+
+def _write(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text)
+    tmp.replace(path)

@@ -190,11 +190,11 @@ class Index:
         with self._build:
             if not self._bm25_loaded:
                 chunks = self.chunk_map()
-                bm25 = None if self.server else BM25Index.load(self.bm25_path)
-                if bm25 is not None and bm25.chunk_ids != chunks.ids:
-                    bm25 = None  # stale (a crash between catalog and BM25 writes): rebuild
-                if bm25 is None and chunks:  # in memory: only a writer saves BM25
-                    bm25 = BM25Index.from_ids(chunks.ids, self._indexed_texts)
+                saved = None if self.server else BM25Index.load(self.bm25_path)
+                # the saved segments read against this corpus; chunks in none of them (a crash between
+                # catalog and BM25 writes, or none saved: a server) are tokenised, in memory only
+                bm25 = BM25Index.from_ids(chunks.ids, self._indexed_texts, saved,
+                                          positions=chunks.positions(), tidy=False)
                 if bm25 is not None:
                     bm25.chunk_ids = chunks.ids  # one list of ids in memory, not two
                 self._bm25, self._bm25_loaded = bm25, True
@@ -206,12 +206,11 @@ class Index:
 
     def _built_bm25(self, chunks: ChunkMap, previous: BM25Index | None = None,
                     again: set[str] = frozenset()) -> BM25Index | None:
-        bm25 = BM25Index.from_ids(chunks.ids, self._indexed_texts, previous, again)
+        bm25 = BM25Index.from_ids(chunks.ids, self._indexed_texts, previous, again, positions=chunks.positions())
         if self.server:
             pass  # in memory only: each process builds its own from the shared chunks
         elif bm25 is not None:
-            bm25.save(self.bm25_path)
-            bm25 = BM25Index.load(self.bm25_path) or bm25  # mapped from disk, as other readers have it
+            bm25.save(self.bm25_path)  # its new segments, read back memory-mapped
             bm25.chunk_ids = chunks.ids
         else:
             import shutil
@@ -222,9 +221,11 @@ class Index:
         """BM25 and the chunk map from the catalog, built beside the ones readers use, then swapped in."""
         gen = self.catalog.generation()  # before reading: a later change is seen next time
         chunks, headers, whole = self._read_after_writes()
-        # only the chunks of documents written since are tokenised again (a document indexed again
-        # keeps its chunk ids, but a manifest may have changed its context line)
-        previous = self._bm25 if self._bm25_loaded else (None if self.server else BM25Index.load(self.bm25_path))
+        # only the chunks of documents written since are tokenised, into a new segment (a document
+        # indexed again keeps its chunk ids, but a manifest may have changed its context line); the
+        # saved segments are the base when another process wrote too (writers take turns)
+        fresh = whole or not self._bm25_loaded
+        previous = (None if self.server else BM25Index.load(self.bm25_path)) if fresh else self._bm25
         bm25 = self._built_bm25(chunks, previous, again=set(self._written))
         self._written = set()
         with self.lock.write():
