@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,6 +34,9 @@ K1, B = 1.5, 0.75  # bm25s's defaults, its "lucene" method
 MERGE_FACTOR = 4  # the newest segment merges into the one before once it is a quarter of its size
 MAX_SEGMENTS = 12
 _ARRAYS = ("tokens", "offsets", "indptr", "docs", "tf")
+_FORMAT_1 = {"chunk_ids.json", "token_vocab.json", "tokens.npy", "offsets.npy", "params.index.json",
+             "vocab.index.json", "data.csc.index.npy", "indices.csc.index.npy", "indptr.csc.index.npy",
+             "nonoccurrence_array.index.npy"}  # what versions before segments saved here
 
 
 def _stemmer():
@@ -107,15 +111,21 @@ class Segment:
     def rows_of(self, doc_id: str) -> range:
         return range(bisect.bisect_left(self.chunk_ids, doc_id + ":"), bisect.bisect_left(self.chunk_ids, doc_id + ";"))
 
-    def save(self, folder: Path) -> "Segment":
-        """Written under a fresh name and read back memory-mapped, as other readers will have it."""
-        name = f"seg-{uuid.uuid4().hex[:12]}"
-        tmp = folder / f".{name}.tmp"
-        tmp.mkdir(parents=True)
-        (tmp / "chunk_ids.json").write_text(json.dumps(self.chunk_ids))
-        for key in _ARRAYS:
-            np.save(tmp / f"{key}.npy", getattr(self, key))
-        tmp.rename(folder / name)
+    def save(self, folder: Path, name: str | None = None) -> "Segment":
+        """Written under `name` (a fresh one by default) and read back memory-mapped, as other readers
+        will have it. A segment is never rewritten: if another process saved that name first, its copy
+        is the one read."""
+        name = name or f"seg-{uuid.uuid4().hex[:12]}"
+        if not (folder / name).is_dir():
+            tmp = folder / f".{name}.{os.getpid()}.{uuid.uuid4().hex[:6]}.tmp"
+            tmp.mkdir(parents=True)
+            (tmp / "chunk_ids.json").write_text(json.dumps(self.chunk_ids))
+            for key in _ARRAYS:
+                np.save(tmp / f"{key}.npy", getattr(self, key))
+            try:
+                tmp.rename(folder / name)
+            except OSError:  # saved meanwhile by another process
+                shutil.rmtree(tmp, ignore_errors=True)
         return Segment.load(folder / name, self.chunk_ids)
 
     @classmethod
@@ -162,6 +172,7 @@ class BM25Index:
         self.segments = segments  # oldest first
         self.rows = rows  # per segment: each chunk's row in chunk_ids, -1 if dead; None: not yet read
         self._avg: float | None = None
+        self.tokenised = 0  # chunks this build tokenised (the rest came from segments)
 
     @classmethod
     def build(cls, chunks: list[Chunk], previous: "BM25Index | None" = None,
@@ -215,6 +226,7 @@ class BM25Index:
             segments.append(Segment.of(new, tokens.astype(np.int32), offsets, len(vocab)))
             rows.append(np.fromiter((pos[c] for c in new), dtype=np.int32, count=len(new)))
         index = cls(list(chunk_ids), vocab, segments, rows)
+        index.tokenised = len(new)
         if tidy:
             index._tidy()
         return index
@@ -265,18 +277,25 @@ class BM25Index:
                 out[r] += (idf * (tf / (K1 * ((1 - B) + B * length / np.float64(avg)) + tf))).astype(np.float32)
         return out
 
-    def save(self, path: Path) -> None:
+    def save(self, path: Path, prune_after: float = 0.0) -> None:
         """New segments written, then the vocabulary and the list of segments swapped in (a reader
-        opening meanwhile sees the old list, whose segments stay until it is replaced)."""
+        opening meanwhile sees the old list, whose segments stay until it is replaced). Segments no
+        list names any more go once `prune_after` seconds old (a shared copy's folder is written by
+        several processes, each with the snapshot it fetched)."""
         path.mkdir(parents=True, exist_ok=True)
-        self.segments = [seg if seg.name and (path / seg.name).is_dir() else seg.save(path)
+        self.segments = [seg if seg.name and (path / seg.name).is_dir() else seg.save(path, seg.name)
                          for seg in self.segments]
         _write(path / "vocab.json", json.dumps(self.vocab))
         _write(path / "segments.json", json.dumps({"format": 2, "segments": [s.name for s in self.segments]}))
-        keep = {s.name for s in self.segments} | {"vocab.json", "segments.json"}
-        for p in path.iterdir():  # merged-away segments, a format-1 index's files
-            if p.name not in keep:
-                shutil.rmtree(p) if p.is_dir() else p.unlink(missing_ok=True)
+        keep = {s.name for s in self.segments}
+        now = time.time()
+        for p in path.iterdir():
+            if p.name.startswith("seg-") and p.name not in keep and now - p.stat().st_mtime >= prune_after:
+                shutil.rmtree(p, ignore_errors=True)  # merged away
+            elif p.name in _FORMAT_1:
+                p.unlink(missing_ok=True)
+            elif p.name.endswith(".tmp") and now - p.stat().st_mtime > 3600:
+                shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)  # a crash's
 
     @classmethod
     def load(cls, path: Path) -> "BM25Index | None":
@@ -294,7 +313,7 @@ class BM25Index:
                     seg = Segment.of(ids, np.load(path / "tokens.npy"), np.load(path / "offsets.npy"), len(vocab))
                     return cls([], vocab, [seg], None)
                 return None
-            except (FileNotFoundError, json.JSONDecodeError):
+            except (FileNotFoundError, json.JSONDecodeError, ValueError):
                 continue
         return None
 

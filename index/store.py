@@ -9,6 +9,7 @@ from ingest import boilerplate
 from ingest.records import Chunk, Document
 
 from .bm25 import BM25Index
+from .bm25_shared import SharedSegments
 from .catalog import Catalog
 from .corpus import ChunkMap
 from .embed import Embedder
@@ -39,6 +40,7 @@ class Index:
                 from .chroma_catalog import ChromaCatalog
                 self.vectors = VectorStore(client=chroma)
                 self.catalog = ChromaCatalog(chroma, self.vectors.collection)
+                self.shared_bm25 = SharedSegments(chroma)
             else:
                 self.vectors = VectorStore(self.path / "chroma")
                 self.catalog = Catalog(self.path / "catalog.sqlite")
@@ -190,15 +192,21 @@ class Index:
         with self._build:
             if not self._bm25_loaded:
                 chunks = self.chunk_map()
-                saved = None if self.server else BM25Index.load(self.bm25_path)
+                saved = self._saved_bm25()
                 # the saved segments read against this corpus; chunks in none of them (a crash between
-                # catalog and BM25 writes, or none saved: a server) are tokenised, in memory only
+                # catalog and BM25 writes, or an index from before segments were shared) are tokenised,
+                # in memory only
                 bm25 = BM25Index.from_ids(chunks.ids, self._indexed_texts, saved,
                                           positions=chunks.positions(), tidy=False)
                 if bm25 is not None:
                     bm25.chunk_ids = chunks.ids  # one list of ids in memory, not two
                 self._bm25, self._bm25_loaded = bm25, True
             return self._bm25
+
+    def _saved_bm25(self) -> BM25Index | None:
+        """The segments a writer saved: under the index folder, or, on a server, the shared snapshot
+        (copied into this process's folder)."""
+        return self.shared_bm25.fetch(self.bm25_path) if self.server else BM25Index.load(self.bm25_path)
 
     def _indexed_texts(self, chunk_ids: list[str]) -> list[str]:
         got = self.catalog.chunks_by_id(chunk_ids)
@@ -207,14 +215,15 @@ class Index:
     def _built_bm25(self, chunks: ChunkMap, previous: BM25Index | None = None,
                     again: set[str] = frozenset()) -> BM25Index | None:
         bm25 = BM25Index.from_ids(chunks.ids, self._indexed_texts, previous, again, positions=chunks.positions())
-        if self.server:
-            pass  # in memory only: each process builds its own from the shared chunks
-        elif bm25 is not None:
-            bm25.save(self.bm25_path)  # its new segments, read back memory-mapped
-            bm25.chunk_ids = chunks.ids
-        else:
+        if bm25 is None:
             import shutil
             shutil.rmtree(self.bm25_path, ignore_errors=True)
+            return None
+        # its new segments written, and read back memory-mapped; on a server, also published
+        bm25.save(self.bm25_path, prune_after=3600 if self.server else 0)
+        if self.server:
+            self.shared_bm25.publish(bm25)
+        bm25.chunk_ids = chunks.ids
         return bm25
 
     def rebuild_bm25(self) -> None:
@@ -225,7 +234,7 @@ class Index:
         # indexed again keeps its chunk ids, but a manifest may have changed its context line); the
         # saved segments are the base when another process wrote too (writers take turns)
         fresh = whole or not self._bm25_loaded
-        previous = (None if self.server else BM25Index.load(self.bm25_path)) if fresh else self._bm25
+        previous = self._saved_bm25() if fresh else self._bm25
         bm25 = self._built_bm25(chunks, previous, again=set(self._written))
         self._written = set()
         with self.lock.write():

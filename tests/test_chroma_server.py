@@ -51,6 +51,9 @@ def test_processes_share_one_chroma_server(chroma, tmp_path):
         chunk_ids = list(probe.index.chunk_map())
         assert len(chunk_ids) > 100
         assert set(probe.index.sentence_vectors(chunk_ids)) == set(chunk_ids), "sentence vectors shared by the server"
+        bm25 = probe.index.bm25  # the writer's published segments, not every chunk tokenised again
+        assert bm25.tokenised == 0 and [s.name for s in bm25.segments] == \
+            [s["name"] for s in probe.index.shared_bm25.manifest()["segments"]]
 
         docs = httpx.get(f"{url}/v1/documents").json()
         assert len(docs) == 5
@@ -74,6 +77,13 @@ def test_processes_share_one_chroma_server(chroma, tmp_path):
         asked = cli("ask", "What is the night-time confidential reporting desk in Dorset?", "--json",
                     "--index", str(tmp_path / "third"), env=chroma)
         assert json.loads(asked.stdout)["citations"][0]["force"] == "Dorset"
+        # the API's upload published a segment of its own: a new process reads both, tokenising nothing
+        later = Assistant.open(tmp_path / "later", chroma_host="127.0.0.1", chroma_port=int(chroma["HMIQA_CHROMA_PORT"]))
+        assert later.index.bm25.tokenised == 0 and [s.name for s in later.index.bm25.segments] == \
+            [s["name"] for s in later.index.shared_bm25.manifest()["segments"]]
+        hits = later.search("night-time confidential reporting desk", retriever="bm25", k=1)
+        assert hits and hits[0].forces == ["Dorset"]
+        assert len(probe.index.bm25.chunk_ids) < len(later.index.bm25.chunk_ids)
     finally:
         api.terminate()
         api.wait(timeout=30)

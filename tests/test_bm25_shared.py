@@ -1,0 +1,85 @@
+"""BM25 segments shared through a real `chroma run`: what one process publishes another reads, whole,
+without tokenising, and scores exactly as an index built in place."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from index.bm25 import BM25Index
+from index.bm25_shared import SharedSegments
+from index.vectors import http_client
+
+from .helpers import start_chroma
+from .test_bm25 import QUERIES, _docs
+
+pytestmark = pytest.mark.server
+
+
+@pytest.fixture
+def shared(tmp_path):
+    proc, port = start_chroma(tmp_path)
+    yield lambda: SharedSegments(http_client("127.0.0.1", port))
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def _never(ids):
+    raise AssertionError(f"tokenised {len(ids)} chunks")
+
+
+def test_a_published_snapshot_is_read_by_another_process_without_tokenising(seeded, shared, tmp_path, monkeypatch):
+    import index.bm25 as bm25
+    monkeypatch.setattr(bm25, "MERGE_FACTOR", 0)  # keep the report's own segment
+    chunks, docs = _docs(seeded)
+    first = [c for c in chunks if c.doc_id != docs[-1]]
+    writer, reader = shared(), shared()
+    assert reader.fetch(tmp_path / "reader") is None  # nothing published yet
+
+    built = BM25Index.build(first)
+    built.save(tmp_path / "writer")
+    writer.publish(built)
+    got = reader.fetch(tmp_path / "reader")
+    ids = [c.chunk_id for c in first]
+    read = BM25Index.from_ids(ids, _never, got)
+    for q in QUERIES:
+        np.testing.assert_array_equal(read.scores(q), built.scores(q))
+
+    # a report added by the writer: one more segment and the words it brought; the reader fetches only it
+    grown = BM25Index.build(chunks, previous=BM25Index.load(tmp_path / "writer"))
+    grown.save(tmp_path / "writer")
+    writer.publish(grown)
+    assert len(grown.segments) == 2 and len(grown.vocab) > len(built.vocab)
+    kept = (tmp_path / "reader" / grown.segments[0].name / "tf.npy").stat().st_mtime_ns
+    again = BM25Index.from_ids([c.chunk_id for c in chunks], _never, reader.fetch(tmp_path / "reader"))
+    assert (tmp_path / "reader" / grown.segments[0].name / "tf.npy").stat().st_mtime_ns == kept
+    for q in QUERIES:
+        np.testing.assert_array_equal(again.scores(q), BM25Index.build(chunks).scores(q))
+
+
+def test_merged_away_segments_leave_the_server(seeded, shared, tmp_path):
+    chunks, docs = _docs(seeded)
+    writer = shared()
+    built = BM25Index.build([c for c in chunks if c.doc_id == docs[0]])
+    built.save(tmp_path / "w")
+    writer.publish(built)
+    merged = BM25Index.build(chunks, previous=BM25Index.load(tmp_path / "w"))  # far bigger: merged into one
+    merged.save(tmp_path / "w")
+    writer.publish(merged)
+    (segment,) = merged.segments
+    _, metas = writer._all()
+    assert {m["segment"] for m in metas if m["kind"] == "segment"} == {segment.name}
+
+
+def test_a_writer_not_built_on_the_snapshot_replaces_it_whole(seeded, shared, tmp_path):
+    # its token ids are its own: publishing its segments over another vocabulary would corrupt both
+    chunks, docs = _docs(seeded)
+    writer = shared()
+    one = BM25Index.build([c for c in chunks if c.doc_id == docs[0]])
+    one.save(tmp_path / "a")
+    writer.publish(one)
+    other = BM25Index.build([c for c in chunks if c.doc_id != docs[0]])  # from scratch: other token ids
+    other.save(tmp_path / "b")
+    writer.publish(other)
+    got = BM25Index.from_ids([c.chunk_id for c in chunks if c.doc_id != docs[0]], _never, writer.fetch(tmp_path / "c"))
+    for q in QUERIES:
+        np.testing.assert_array_equal(got.scores(q), other.scores(q))
