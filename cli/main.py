@@ -190,6 +190,9 @@ def _ingest(assistant, args) -> int:
         if report.upgraded:
             print(f"stored sentence and chunk vectors for {report.upgraded} document(s) indexed by an older "
                   "hmiqa (their answers and filtered searches are now as fast as new ones)", file=sys.stderr)
+        if report.changed and report.seconds:
+            spent = sorted(report.seconds.items(), key=lambda kv: -kv[1])
+            print("time: " + ", ".join(f"{stage} {s:.1f} s" for stage, s in spent), file=sys.stderr)
     return 0 if report.ok else 1
 
 

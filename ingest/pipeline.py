@@ -4,6 +4,8 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -37,6 +39,17 @@ class IngestReport:
     duplicates: dict[str, str] = field(default_factory=dict)  # source skipped -> the indexed source with its text
     chunks_added: int = 0
     upgraded: int = 0  # documents indexed before sentence or chunk vectors were stored, now given them
+    # where the time went: read (hash, load, clean, metadata), model (loading it), chunk, embed, write
+    # (catalog, vectors), settle (BM25, findings), upkeep (repair, upgrades)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def timed(self, stage: str):
+        t = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[stage] = round(self.seconds.get(stage, 0.0) + time.perf_counter() - t, 3)
 
     @property
     def ok(self) -> bool:
@@ -112,8 +125,9 @@ def build_document(path: Path, fhash: str, count_tokens: Callable[[str], int] | 
 def ingest(index, paths: list[Path], prune: bool = False, max_tokens: int = 200, max_text_mb: float = 20,
            progress: Callable[[int, int, str, str], None] | None = None) -> IngestReport:
     report = IngestReport()
-    report.repaired = index.repair()
-    report.upgraded = index.add_missing_sentences()
+    with report.timed("upkeep"):
+        report.repaired = index.repair()
+        report.upgraded = index.add_missing_sentences()
     files = discover([Path(p) for p in paths], report)
     for i, path in enumerate(files):
         status = _ingest_one(index, path, report, max_tokens, max_text_mb)
@@ -124,19 +138,21 @@ def ingest(index, paths: list[Path], prune: bool = False, max_tokens: int = 200,
         index.remove(list(gone.values()))
         report.pruned.extend(gone)
     # BM25 from the new chunks; recommendations, areas for improvement, grades of what changed
-    index.settle(changed=report.changed)
+    with report.timed("settle"):
+        index.settle(changed=report.changed)
     return report
 
 
 def _ingest_one(index, path: Path, report: IngestReport, max_tokens: int, max_text_mb: float = 20) -> str:
     source = str(path.resolve())
     try:
-        fhash = file_hash(path)
-        previous = index.catalog.by_source(source)
-        if any(h == fhash and st == "ready" for _, h, st in previous):
-            report.skipped.append(source)
-            return "unchanged"
-        doc, cleaned = build_document(path, fhash)
+        with report.timed("read"):
+            fhash = file_hash(path)
+            previous = index.catalog.by_source(source)
+            if any(h == fhash and st == "ready" for _, h, st in previous):
+                report.skipped.append(source)
+                return "unchanged"
+            doc, cleaned = build_document(path, fhash)
         other = index.catalog.status(doc.doc_id)
         if other and other[0] != source and other[1] == "ready":
             report.warnings.append(f"{path}: same text as {other[0]}; not indexed twice")
@@ -147,15 +163,20 @@ def _ingest_one(index, path: Path, report: IngestReport, max_tokens: int, max_te
             raise IngestError(str(path), f"{len(doc.text) / 1e6:.1f} MB of text after cleaning, over the "
                               f"{max_text_mb:g} MB a document may have; split it, or raise HMIQA_MAX_DOCUMENT_MB")
         embedder = index.embedder
-        chunks = chunk_document(doc, cleaned, embedder.count_tokens, max_tokens=max_tokens,
-                                window=embedder.window)
-        doc.n_chunks = len(chunks)
+        with report.timed("model"):  # loaded once, by the first document that needs it
+            _ = embedder.model
+        with report.timed("chunk"):
+            chunks = chunk_document(doc, cleaned, embedder.count_tokens, max_tokens=max_tokens,
+                                    window=embedder.window)
+            doc.n_chunks = len(chunks)
+            spans, texts = sentences_of(chunks)
         # chunks, their quotable sentences and the document's head in one call: the encoder batches by length
-        spans, texts = sentences_of(chunks)
         n, m = len(chunks), len(chunks) + len(texts)
-        vectors = embedder.embed([c.indexed_text for c in chunks] + texts + [doc.head_text()])
-        index.add(doc, chunks, vectors[:n], vectors[m:], replaces=[d for d, _, _ in previous],
-                  sentences=assemble(chunks, spans, vectors[n:m]))
+        with report.timed("embed"):
+            vectors = embedder.embed([c.indexed_text for c in chunks] + texts + [doc.head_text()])
+        with report.timed("write"):
+            index.add(doc, chunks, vectors[:n], vectors[m:], replaces=[d for d, _, _ in previous],
+                      sentences=assemble(chunks, spans, vectors[n:m]))
         (report.replaced if previous else report.added).append(source)
         report.chunks_added += len(chunks)
         report.warnings.extend(f"{path}: {w}" for w in doc.warnings)
