@@ -122,6 +122,32 @@ def build_document(path: Path, fhash: str, count_tokens: Callable[[str], int] | 
     return doc, cleaned
 
 
+# Documents are embedded together, a group of about this many texts (chunks, quotable sentences, openings)
+# per call: one call per document ran at 77% of the encoder's throughput over the same texts, its tail
+# batches half full or mixing chunks with short sentences, all padded to the longest (docs/BENCHMARKS.md).
+GROUP_TEXTS = 2048
+GROUP_CHARS = 40_000_000  # and at most this much document text held while a group fills
+
+
+@dataclass
+class _Prepared:
+    """A document read and chunked, waiting for its group's vectors."""
+    path: Path
+    source: str
+    doc: Document
+    chunks: list
+    spans: list
+    sentences: list[str]
+    previous: list
+
+    def inputs(self) -> list[str]:
+        """What is embedded for it, in this order: its chunks, their quotable sentences, its opening."""
+        return [c.indexed_text for c in self.chunks] + self.sentences + [self.doc.head_text()]
+
+    def __len__(self) -> int:
+        return len(self.chunks) + len(self.sentences) + 1
+
+
 def ingest(index, paths: list[Path], prune: bool = False, max_tokens: int = 200, max_text_mb: float = 20,
            progress: Callable[[int, int, str, str], None] | None = None) -> IngestReport:
     report = IngestReport()
@@ -129,10 +155,26 @@ def ingest(index, paths: list[Path], prune: bool = False, max_tokens: int = 200,
         report.repaired = index.repair()
         report.upgraded = index.add_missing_sentences()
     files = discover([Path(p) for p in paths], report)
-    for i, path in enumerate(files):
-        status = _ingest_one(index, path, report, max_tokens, max_text_mb)
+    done = 0
+
+    def finished(path: Path, status: str) -> None:
+        nonlocal done
+        done += 1
         if progress:
-            progress(i + 1, len(files), str(path), status)
+            progress(done, len(files), str(path), status)
+
+    group: list[_Prepared] = []
+    for path in files:
+        ready = _prepare(index, path, report, max_tokens, max_text_mb, {p.doc.doc_id: p.source for p in group})
+        if isinstance(ready, str):
+            finished(path, ready)
+            continue
+        group.append(ready)
+        if (sum(len(p) for p in group) >= GROUP_TEXTS
+                or sum(len(p.doc.text) for p in group) >= GROUP_CHARS):
+            _write(index, group, report, finished)
+            group = []
+    _write(index, group, report, finished)
     if prune:
         gone = {source: doc_id for source, doc_id in index.catalog.sources().items() if not Path(source).exists()}
         index.remove(list(gone.values()))
@@ -143,7 +185,22 @@ def ingest(index, paths: list[Path], prune: bool = False, max_tokens: int = 200,
     return report
 
 
-def _ingest_one(index, path: Path, report: IngestReport, max_tokens: int, max_text_mb: float = 20) -> str:
+def _failed(report: IngestReport, path: Path, e: Exception) -> str:
+    if isinstance(e, IngestError):
+        report.failed.append(Failure(str(path), e.reason))
+    elif isinstance(e, OSError) and e.errno == errno.ENOSPC:
+        raise e  # the device holding the index is full: every other file would fail too
+    else:
+        report.failed.append(Failure(str(path), f"unexpected {type(e).__name__}: {e}"))
+    return "failed"
+
+
+_EXPECTED = (IngestError, OSError, MemoryError, RuntimeError, ValueError)
+
+
+def _prepare(index, path: Path, report: IngestReport, max_tokens: int, max_text_mb: float,
+             in_group: dict[str, str]) -> _Prepared | str:
+    """The document read and chunked, or why it is not indexed: unchanged, duplicate, failed."""
     source = str(path.resolve())
     try:
         with report.timed("read"):
@@ -154,10 +211,11 @@ def _ingest_one(index, path: Path, report: IngestReport, max_tokens: int, max_te
                 return "unchanged"
             doc, cleaned = build_document(path, fhash)
         other = index.catalog.status(doc.doc_id)
-        if other and other[0] != source and other[1] == "ready":
-            report.warnings.append(f"{path}: same text as {other[0]}; not indexed twice")
+        same = other[0] if other and other[0] != source and other[1] == "ready" else in_group.get(doc.doc_id)
+        if same:  # indexed already, or earlier in this group
+            report.warnings.append(f"{path}: same text as {same}; not indexed twice")
             report.skipped.append(source)
-            report.duplicates[source] = other[0]
+            report.duplicates[source] = same
             return "duplicate"
         if len(doc.text) > max_text_mb * 1e6:  # a budget per document: one file cannot hold the writer for an hour
             raise IngestError(str(path), f"{len(doc.text) / 1e6:.1f} MB of text after cleaning, over the "
@@ -169,22 +227,41 @@ def _ingest_one(index, path: Path, report: IngestReport, max_tokens: int, max_te
             chunks = chunk_document(doc, cleaned, embedder.count_tokens, max_tokens=max_tokens,
                                     window=embedder.window)
             doc.n_chunks = len(chunks)
-            spans, texts = sentences_of(chunks)
-        # chunks, their quotable sentences and the document's head in one call: the encoder batches by length
-        n, m = len(chunks), len(chunks) + len(texts)
+            spans, sentences = sentences_of(chunks)
+        return _Prepared(path, source, doc, chunks, spans, sentences, previous)
+    except _EXPECTED as e:
+        return _failed(report, path, e)
+
+
+def _write(index, group: list[_Prepared], report: IngestReport, finished: Callable[[Path, str], None]) -> None:
+    """A group's texts embedded in one call (the encoder batches them by length), then each document
+    indexed. If the call fails, each document is embedded alone, so only the one at fault fails."""
+    if not group:
+        return
+    embedder = index.embedder
+    vectors = None
+    try:
         with report.timed("embed"):
-            vectors = embedder.embed([c.indexed_text for c in chunks] + texts + [doc.head_text()])
-        with report.timed("write"):
-            index.add(doc, chunks, vectors[:n], vectors[m:], replaces=[d for d, _, _ in previous],
-                      sentences=assemble(chunks, spans, vectors[n:m]))
-        (report.replaced if previous else report.added).append(source)
-        report.chunks_added += len(chunks)
-        report.warnings.extend(f"{path}: {w}" for w in doc.warnings)
-        return "replaced" if previous else "added"
-    except IngestError as e:
-        report.failed.append(Failure(str(path), e.reason))
-    except (OSError, MemoryError, RuntimeError, ValueError) as e:
-        if isinstance(e, OSError) and e.errno == errno.ENOSPC:
-            raise  # the device holding the index is full: every other file would fail too
-        report.failed.append(Failure(str(path), f"unexpected {type(e).__name__}: {e}"))
-    return "failed"
+            vectors = embedder.embed([t for p in group for t in p.inputs()])
+    except (MemoryError, RuntimeError, ValueError):
+        pass  # each embedded alone below
+    at = 0
+    for p in group:
+        k = len(p)
+        try:
+            if vectors is not None:
+                mine = vectors[at:at + k]
+            else:
+                with report.timed("embed"):
+                    mine = embedder.embed(p.inputs())
+            n, m = len(p.chunks), len(p.chunks) + len(p.sentences)
+            with report.timed("write"):
+                index.add(p.doc, p.chunks, mine[:n], mine[m:], replaces=[d for d, _, _ in p.previous],
+                          sentences=assemble(p.chunks, p.spans, mine[n:m]))
+            (report.replaced if p.previous else report.added).append(p.source)
+            report.chunks_added += len(p.chunks)
+            report.warnings.extend(f"{p.path}: {w}" for w in p.doc.warnings)
+            finished(p.path, "replaced" if p.previous else "added")
+        except _EXPECTED as e:
+            finished(p.path, _failed(report, p.path, e))
+        at += k

@@ -147,7 +147,7 @@ def measure(path: Path, rounds: int) -> dict:
             timings["answer"].append(time.perf_counter() - t)
     # the seed reports added one after another, one ingest each (the first as in earlier runs): BM25
     # writes a segment per report and merges the newest ones now and then, so times can differ
-    add_times, added = [], 0
+    add_times, added, breakdown = [], 0, {}
     for n, report_file in enumerate([NEW_REPORT] + [f for f in sorted(NEW_REPORT.parent.glob("*.txt")) if f != NEW_REPORT]):
         staged = path.parent / f"new-report-{path.name}-{n}"
         staged.mkdir(exist_ok=True)
@@ -157,9 +157,11 @@ def measure(path: Path, rounds: int) -> dict:
         add_times.append(time.perf_counter() - t)
         assert report.ok and report.added, report.to_dict()
         added += report.chunks_added if n == 0 else 0
+        breakdown = breakdown or dict(report.seconds)  # the first report's
     add_s = add_times[0]
     out = parts | {"cold_start_s": cold, "add_report_s": add_s, "add_report_chunks": added,
-           "add_reports_s": [round(x, 2) for x in add_times], "bm25_segments": len(a.index.bm25.segments),
+           "add_reports_s": [round(x, 2) for x in add_times], "add_report_stages_s": breakdown,
+           "bm25_segments": len(a.index.bm25.segments),
            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
            "size_mb": sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6}
     for name, values in timings.items():

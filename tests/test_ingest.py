@@ -218,3 +218,38 @@ def test_a_document_over_the_text_budget_is_refused_with_a_reason(tmp_path, corp
     assert "MB of text after cleaning, over the 0.01 MB a document may have" in report.failed[0].reason
     assert len(report.added) == 2  # the others are ingested
     a.close()
+
+
+def test_documents_embedded_together_get_the_vectors_each_would_alone(fresh, corpus):
+    # a folder's documents share one encoder call (its batches fuller); each chunk's vector is the one
+    # its document alone gives, up to float rounding
+    import numpy as np
+    from ingest.chunk import chunk_document
+    from ingest.pipeline import build_document, file_hash
+    report = fresh.ingest([corpus])
+    assert len(report.added) == 2 and report.seconds["embed"] > 0
+    for path in sorted(corpus.iterdir()):
+        doc, cleaned = build_document(path, file_hash(path))
+        embedder = fresh.index.embedder
+        chunks = chunk_document(doc, cleaned, embedder.count_tokens, window=embedder.window)
+        alone = embedder.embed([c.indexed_text for c in chunks])
+        stored = fresh.index.catalog.chunk_vectors([doc.doc_id], alone.shape[1])[doc.doc_id]
+        np.testing.assert_allclose(stored.astype(np.float32), alone, atol=2e-3)  # stored as float16
+
+
+def test_a_document_the_encoder_fails_on_fails_alone(fresh, corpus, monkeypatch):
+    # Fake, and said so: no real input makes the bundled encoder raise, so one is made to for texts of
+    # one report. The group's shared call fails; each document is embedded alone, and only that one fails.
+    embedder = fresh.index.embedder
+    real = embedder.embed
+
+    def embed(texts):
+        if any("Revisiting police relationships" in t for t in texts):
+            raise RuntimeError("the encoder failed on this input")
+        return real(texts)
+
+    monkeypatch.setattr(embedder, "embed", embed)
+    report = fresh.ingest([corpus])
+    assert len(report.added) == 1 and len(report.failed) == 1
+    assert "the encoder failed" in report.failed[0].reason
+    assert len(fresh.documents()) == 1
