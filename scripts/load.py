@@ -103,11 +103,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(index: Path, log: Path) -> tuple[subprocess.Popen, str]:
+def start_server(index: Path, log: Path, workers: int = 1) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("HMIQA_API_KEYS", "HMIQA_ADMIN_KEYS")}
     proc = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--index", str(index), "--port",
-                             str(port)], cwd=ROOT, env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT)
+                             str(port), "--workers", str(workers)], cwd=ROOT, env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 180
     while time.time() < deadline:
@@ -123,10 +123,10 @@ def start_server(index: Path, log: Path) -> tuple[subprocess.Popen, str]:
     raise SystemExit("the server was not ready in 180 s")
 
 
-def markdown(runs: list[Run]) -> str:
+def markdown(runs: list[Run], workers: int = 1) -> str:
     lines = ["## API load", "",
              f"Run {date.today().isoformat()} by `scripts/load.py` on {platform.machine()}, {os.cpu_count()} cores: one "
-             "`hmiqa serve` process (one worker) over the seed index, clients on the same machine over loopback, "
+             f"`hmiqa serve` ({workers} worker process{'es' if workers > 1 else ''}) over the seed index, clients on the same machine over loopback, "
              "alternating `/v1/ask` (extractive) and `/v1/search` (hybrid, k=8), every question a text the server has "
              "not seen (a numbered variant), so each request embeds one. Requests run side by side (readers share "
              "the index); the clients run on the same two cores as the server.", "",
@@ -154,6 +154,7 @@ def main() -> int:
     ap.add_argument("--clients", default="1,4,16", help="comma-separated concurrent client counts (default 1,4,16)")
     ap.add_argument("--seconds", type=float, default=20, help="seconds per client count (default 20, at most 300)")
     ap.add_argument("--key", default="", help="API key, if the server needs one")
+    ap.add_argument("--workers", type=int, default=1, help="worker processes of the server --serve starts (default 1)")
     ap.add_argument("--json", type=Path, help="write the figures as JSON here")
     ap.add_argument("--out", type=Path, help="replace the 'API load' section of this Markdown file")
     args = ap.parse_args()
@@ -164,7 +165,7 @@ def main() -> int:
         ap.error("--clients takes counts from 1 to 64")
     proc = None
     if args.serve:
-        proc, url = start_server(args.serve, Path(args.serve) / "load-server.log")
+        proc, url = start_server(args.serve, Path(args.serve) / "load-server.log", args.workers)
     elif args.url:
         url = args.url.rstrip("/")
     else:
@@ -177,7 +178,7 @@ def main() -> int:
         if proc:
             proc.terminate()
             proc.wait(timeout=30)
-    text = markdown(runs)
+    text = markdown(runs, args.workers if args.serve else 1)
     print(text)
     for r in runs:
         for e in r.error_samples:
