@@ -151,9 +151,24 @@ class Assistant:
 
     def warm_up(self) -> None:
         """Pay every one-time cost (model load, first batches through it, chunk map, BM25, catalog
-        reads) now, so the first person to ask gets a warm answer."""
-        self.index.embedder.embed(["warm up"])
-        _ = self.index.chunk_map(), self.index.bm25
+        reads) now, so the first person to ask gets a warm answer. The model loads on a thread of its
+        own while the corpus is read: importing it is seconds of Python, reading a large corpus is
+        seconds more, much of it in SQLite and Chroma, outside the interpreter lock."""
+        import threading
+        def load() -> None:
+            try:
+                self.index.embedder.embed(["warm up"])
+            except Exception:  # noqa: BLE001 - raised again, with its message, after the join
+                pass
+
+        model = threading.Thread(target=load, name="hmiqa-model")
+        model.start()
+        try:
+            _ = self.index.chunk_map(), self.index.bm25, self.index.columns()
+            self.index.vectors.warm_up()
+        finally:
+            model.join()
+        self.index.embedder.embed(["warm up"])  # an error loading the model is raised here
         if self.index.catalog.count():
             self.ask("What progress has been made on vetting since 2014?")
             self.follow_through()  # findings and the sentences they are followed to, embedded once

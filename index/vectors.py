@@ -125,6 +125,13 @@ class VectorStore:
         """The documents that have chunk vectors (reads every vector's metadata: for repair only)."""
         return {m["doc_id"] for got in self._pages(self.collection, ["metadatas"]) for m in got["metadatas"]}
 
+    def warm_up(self) -> None:
+        """Chroma reads its nearest-neighbour graph on the first query (seconds at a million chunks):
+        one query with a stored vector, so no model is needed for it."""
+        got = self.collection.get(limit=1, include=["embeddings"])
+        if got["ids"]:
+            self.collection.query(query_embeddings=[list(got["embeddings"][0])], n_results=1, include=[])
+
     def count(self) -> int:
         return self.collection.count()
 

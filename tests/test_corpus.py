@@ -112,3 +112,11 @@ def test_a_removed_document_stays_readable_until_the_new_corpus_is_swapped_in(se
         assert not any(p.doc_id == doc_id for p in a.search("vetting", k=20))
     finally:
         a.close()
+
+
+def test_warm_up_loads_the_model_and_the_corpus_and_works_on_an_empty_index(fresh, seeded_index):
+    fresh.warm_up()  # nothing indexed: no graph to read, no question asked
+    assert len(fresh.index.chunk_map()) == 0
+    a = Assistant.open(seeded_index)
+    a.warm_up()
+    assert a.index._bm25_loaded and a.index._chunks is not None and "model" in vars(a.index.embedder)
