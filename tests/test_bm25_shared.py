@@ -23,6 +23,14 @@ def shared(tmp_path):
     proc.wait(timeout=20)
 
 
+def _published(writer, chunks, folder, previous=None) -> BM25Index:
+    """What a writer does: build (on `previous`), save under its folder, publish."""
+    index = BM25Index.build(chunks, previous=previous)
+    index.save(folder)
+    writer.publish(index)
+    return index
+
+
 def _never(ids):
     raise AssertionError(f"tokenised {len(ids)} chunks")
 
@@ -35,9 +43,7 @@ def test_a_published_snapshot_is_read_by_another_process_without_tokenising(seed
     writer, reader = shared(), shared()
     assert reader.fetch(tmp_path / "reader") is None  # nothing published yet
 
-    built = BM25Index.build(first)
-    built.save(tmp_path / "writer")
-    writer.publish(built)
+    built = _published(writer, first, tmp_path / "writer")
     got = reader.fetch(tmp_path / "reader")
     ids = [c.chunk_id for c in first]
     read = BM25Index.from_ids(ids, _never, got)
@@ -45,9 +51,7 @@ def test_a_published_snapshot_is_read_by_another_process_without_tokenising(seed
         np.testing.assert_array_equal(read.scores(q), built.scores(q))
 
     # a report added by the writer: one more segment and the words it brought; the reader fetches only it
-    grown = BM25Index.build(chunks, previous=BM25Index.load(tmp_path / "writer"))
-    grown.save(tmp_path / "writer")
-    writer.publish(grown)
+    grown = _published(writer, chunks, tmp_path / "writer", previous=BM25Index.load(tmp_path / "writer"))
     assert len(grown.segments) == 2 and len(grown.vocab) > len(built.vocab)
     kept = (tmp_path / "reader" / grown.segments[0].name / "tf.npy").stat().st_mtime_ns
     again = BM25Index.from_ids([c.chunk_id for c in chunks], _never, reader.fetch(tmp_path / "reader"))
@@ -59,12 +63,9 @@ def test_a_published_snapshot_is_read_by_another_process_without_tokenising(seed
 def test_merged_away_segments_leave_the_server(seeded, shared, tmp_path):
     chunks, docs = _docs(seeded)
     writer = shared()
-    built = BM25Index.build([c for c in chunks if c.doc_id == docs[0]])
-    built.save(tmp_path / "w")
-    writer.publish(built)
-    merged = BM25Index.build(chunks, previous=BM25Index.load(tmp_path / "w"))  # far bigger: merged into one
-    merged.save(tmp_path / "w")
-    writer.publish(merged)
+    _published(writer, [c for c in chunks if c.doc_id == docs[0]], tmp_path / "w")
+    # far bigger than the first: merged with it into one
+    merged = _published(writer, chunks, tmp_path / "w", previous=BM25Index.load(tmp_path / "w"))
     (segment,) = merged.segments
     _, metas = writer._all()
     assert {m["segment"] for m in metas if m["kind"] == "segment"} == {segment.name}
@@ -74,12 +75,8 @@ def test_a_writer_not_built_on_the_snapshot_replaces_it_whole(seeded, shared, tm
     # its token ids are its own: publishing its segments over another vocabulary would corrupt both
     chunks, docs = _docs(seeded)
     writer = shared()
-    one = BM25Index.build([c for c in chunks if c.doc_id == docs[0]])
-    one.save(tmp_path / "a")
-    writer.publish(one)
-    other = BM25Index.build([c for c in chunks if c.doc_id != docs[0]])  # from scratch: other token ids
-    other.save(tmp_path / "b")
-    writer.publish(other)
+    _published(writer, [c for c in chunks if c.doc_id == docs[0]], tmp_path / "a")
+    other = _published(writer, [c for c in chunks if c.doc_id != docs[0]], tmp_path / "b")  # other token ids
     got = BM25Index.from_ids([c.chunk_id for c in chunks if c.doc_id != docs[0]], _never, writer.fetch(tmp_path / "c"))
     for q in QUERIES:
         np.testing.assert_array_equal(got.scores(q), other.scores(q))
