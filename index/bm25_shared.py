@@ -26,6 +26,7 @@ COLLECTION = "hmiqa_bm25"
 MANIFEST = "manifest"
 PART = 4_000_000  # base64 characters per record
 PLACEHOLDER = [1.0]  # Chroma wants a vector per record; never queried
+VOCAB_RECORDS = 64  # vocabulary records a snapshot may list before they are gathered into one
 
 
 def _vocab_hash(tokens: list[str]) -> str:
@@ -56,6 +57,8 @@ class SharedSegments:
                 s["parts"] for s in manifest["segments"] if s["name"] == seg.name)
             segments.append({"name": seg.name, "parts": parts or self._put(seg)})
         vocab = list(manifest["vocab"])
+        if len(vocab) >= VOCAB_RECORDS:  # a report's few new words each time: gathered into one record
+            vocab, size = [], 0
         if len(tokens) > size:
             key = f"vocab:{uuid.uuid4().hex[:12]}"
             self.collection.upsert(ids=[key], embeddings=[PLACEHOLDER], documents=[json.dumps(tokens[size:])],

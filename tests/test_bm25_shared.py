@@ -80,3 +80,18 @@ def test_a_writer_not_built_on_the_snapshot_replaces_it_whole(seeded, shared, tm
     got = BM25Index.from_ids([c.chunk_id for c in chunks if c.doc_id != docs[0]], _never, writer.fetch(tmp_path / "c"))
     for q in QUERIES:
         np.testing.assert_array_equal(got.scores(q), other.scores(q))
+
+
+def test_the_vocabulary_a_report_at_a_time_is_gathered_into_one_record(seeded, shared, tmp_path, monkeypatch):
+    import index.bm25_shared as bm25_shared
+    monkeypatch.setattr(bm25_shared, "VOCAB_RECORDS", 2)
+    chunks, docs = _docs(seeded)
+    writer, folder = shared(), tmp_path / "w"
+    for n in range(1, len(docs) + 1):
+        grown = _published(writer, [c for c in chunks if c.doc_id in docs[:n]], folder, previous=BM25Index.load(folder))
+        assert len(writer.manifest()["vocab"]) <= 2
+    got = BM25Index.from_ids([c.chunk_id for c in chunks], _never, writer.fetch(tmp_path / "r"))
+    for q in QUERIES:
+        np.testing.assert_array_equal(got.scores(q), grown.scores(q))
+    _, metas = writer._all()
+    assert sum(m["kind"] == "vocab" for m in metas) == len(writer.manifest()["vocab"])  # the rest deleted
