@@ -1,6 +1,7 @@
 """The ingest pipeline: idempotent, replaces changed files, survives bad files and crashes."""
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -72,6 +73,7 @@ def test_cli_exit_code_says_whether_anything_failed(tmp_path, corpus):
     ok = subprocess.run(cli, capture_output=True, text=True, cwd=ROOT)
     assert ok.returncode == 0, ok.stderr
     assert "2 added" in ok.stdout
+    assert re.search(r"^time: .*embed [\d.]+ s", ok.stderr, re.M) and "read" in ok.stderr, ok.stderr  # where it went
     (corpus / "empty.md").write_text("   \n")
     bad = subprocess.run(cli, capture_output=True, text=True, cwd=ROOT)
     assert bad.returncode == 1
