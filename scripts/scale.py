@@ -5,7 +5,8 @@ then `Index.settle`), from real report sentences recombined into chunks. Vectors
 for a sample of chunks and sentences, perturbed copies of those for the rest, so that a million
 chunks do not take a day to embed on two cores. Then, in a fresh process per size, it measures
 search p50/p95 with and without filters, extractive answer p50, cold start (open + first answer),
-adding one real 49-chunk report (`hmiqa ingest` of a seed), peak RSS and the index's size on disk.
+adding one real 49-chunk report (`hmiqa ingest` of a seed), peak RSS and the index's size on disk; and,
+in another fresh process, how long `hmiqa serve` and the app take to be ready (open + warm-up).
 
     .venv/bin/python scripts/scale.py --sizes 10000,100000 --out docs/BENCHMARKS.md
 """
@@ -172,22 +173,40 @@ def measure(path: Path, rounds: int) -> dict:
     return out
 
 
+def ready(path: Path) -> dict:
+    """In its own process: how long `hmiqa serve` and the app take to be ready, opening the index and
+    warming up as they do (the model loading beside the corpus, then one question and the findings)."""
+    from assistant import Assistant
+
+    t0 = time.perf_counter()
+    a = Assistant.open(path)
+    opened = time.perf_counter()
+    a.warm_up()
+    out = {"ready_s": time.perf_counter() - t0, "ready_open_s": opened - t0,
+           "ready_warm_up_s": time.perf_counter() - opened}
+    a.close()
+    return out
+
+
 def markdown(rows: list[dict]) -> str:
     lines = [f"## Scale\n\nRun {date.today()} by `scripts/scale.py` on {platform.machine()}, {os.cpu_count()} cores. "
              "Indexes built through `Index.add` (one call per document of the chunks the table gives) from real report sentences "
              f"recombined into chunks; the model's vectors for the first {SAMPLE} chunks and their sentences, "
              "perturbed copies for the rest. Each size is measured in a fresh process: search and extractive "
              "answers (hybrid, k=8; filtered: one force and a year range) over 6 questions x rounds, each a new "
-             "text; cold start is opening the index and model plus the first answer; adding a report is "
+             "text; cold start is opening the index and model plus the first answer, one after the other; ready is "
+             "opening the index and `Assistant.warm_up()` in another fresh process, as `hmiqa serve` and the app "
+             "start (the model loading beside the corpus, then a question and the findings); adding a report is "
              "`ingest` of one real 49-chunk seed report (embedding, writes, BM25), then the other seed reports "
              "one ingest each (median and slowest of the five).\n",
-             "| chunks | per document | build s | search p50 / p95 ms | filtered p50 / p95 ms | answer p50 / p95 ms | cold start s (open + model + first answer) | add one report s (median / slowest of 5) | peak RSS MB | on disk MB |",
-             "|---:|---:|---:|---|---|---|---|---|---:|---:|"]
+             "| chunks | per document | build s | search p50 / p95 ms | filtered p50 / p95 ms | answer p50 / p95 ms | cold start s (open + model + first answer) | ready s (open + warm-up, as serve and the app) | add one report s (median / slowest of 5) | peak RSS MB | on disk MB |",
+             "|---:|---:|---:|---|---|---|---|---|---|---:|---:|"]
     for r in rows:
         lines.append(f"| {r['chunks']:,} | {r.get('per_doc', CHUNKS_PER_DOC)} | {r['build_s']:.0f} | {r['search_p50_ms']:.0f} / {r['search_p95_ms']:.0f} | "
                      f"{r['search_filtered_p50_ms']:.0f} / {r['search_filtered_p95_ms']:.0f} | "
                      f"{r['answer_p50_ms']:.0f} / {r['answer_p95_ms']:.0f} | {r['cold_start_s']:.1f} ({r['open_s']:.1f} + "
                      f"{r['model_s']:.1f} + {r['first_answer_s']:.1f}) | "
+                     f"{r['ready_s']:.1f} ({r['ready_open_s']:.1f} + {r['ready_warm_up_s']:.1f}) | "
                      f"{r['add_report_s']:.1f} ({statistics.median(r['add_reports_s']):.1f} / {max(r['add_reports_s']):.1f}) | "
                      f"{r['peak_rss_mb']:.0f} | {r['size_mb']:.0f} |")
     return "\n".join(lines) + "\n"
@@ -204,10 +223,14 @@ def main() -> None:
                    help="extra folders of .txt/.md reports whose sentences are recombined (default: the seeds, "
                         "and ../shared/realdev/corpus where present)")
     p.add_argument("--out", type=Path, help="replace the 'Scale' section of this Markdown file")
-    p.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # the child process
+    p.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # the child processes
+    p.add_argument("--ready", type=Path, help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.measure:
         print(json.dumps(measure(args.measure, args.rounds)))
+        return
+    if args.ready:
+        print(json.dumps(ready(args.ready)))
         return
     folders = [ROOT / "data" / "reports"] + args.corpus
     realdev = ROOT.parent / "shared" / "realdev" / "corpus"
@@ -228,6 +251,10 @@ def main() -> None:
         if child.returncode:
             raise SystemExit(f"measuring {n:,} chunks failed:\n{child.stderr[-3000:]}")
         row = built | json.loads(child.stdout.strip().splitlines()[-1])
+        child = subprocess.run([sys.executable, __file__, "--ready", str(path)], capture_output=True, text=True)
+        if child.returncode:
+            raise SystemExit(f"starting on {n:,} chunks failed:\n{child.stderr[-3000:]}")
+        row |= json.loads(child.stdout.strip().splitlines()[-1])
         print(json.dumps(row), flush=True)
         rows.append(row)
     table = markdown(rows)
