@@ -172,6 +172,7 @@ class BM25Index:
         self.segments = segments  # oldest first
         self.rows = rows  # per segment: each chunk's row in chunk_ids, -1 if dead; None: not yet read
         self._avg: float | None = None
+        self._norm: list[tuple[np.ndarray, bool]] | None = None
         self.tokenised = 0  # chunks this build tokenised (the rest came from segments)
 
     @classmethod
@@ -249,32 +250,44 @@ class BM25Index:
             self._avg = total / len(self.chunk_ids) if self.chunk_ids else 1.0
         return self._avg
 
+    def _norms(self) -> list[tuple[np.ndarray, bool]]:
+        """Per segment: each chunk's length norm, k1 * (1 - b + b * length / mean length) (float64, as
+        bm25s computes it per posting; computing it once per chunk gives the same values), and whether
+        any of its chunks is dead. Once per corpus read: a query then gathers one number per posting."""
+        if self._norm is None:
+            avg = np.float64(self.avg_length())
+            self._norm = [(K1 * ((1 - B) + B * seg.lengths() / avg), bool((rows < 0).any()))
+                          for seg, rows in zip(self.segments, self.rows)]
+        return self._norm
+
     def scores(self, query: str) -> np.ndarray:
         """Each chunk's BM25 score for the query, in chunk_ids order (float32, as bm25s gives)."""
         n = len(self.chunk_ids)
         out = np.zeros(n, dtype=np.float32)
-        avg = self.avg_length()
+        norms = self._norms()
         for token in tokenize([query])[0]:  # a word twice in the question counts twice, as in bm25s
             t = self.vocab.get(token)
             if t is None:
                 continue
             found = []
-            for seg, rows in zip(self.segments, self.rows):
+            for seg, rows, (norm, dead) in zip(self.segments, self.rows, norms):
                 if t + 1 >= len(seg.indptr) or seg.indptr[t] == seg.indptr[t + 1]:
                     continue
                 lo, hi = int(seg.indptr[t]), int(seg.indptr[t + 1])
-                local = np.asarray(seg.docs[lo:hi])
+                local, tf = np.asarray(seg.docs[lo:hi]), np.asarray(seg.tf[lo:hi])
                 r = rows[local]
-                live = r >= 0
-                found.append((r[live], np.asarray(seg.tf[lo:hi])[live], seg.offsets[local[live] + 1] - seg.offsets[local[live]]))
+                if dead:
+                    live = r >= 0
+                    r, local, tf = r[live], local[live], tf[live]
+                found.append((r, tf, norm[local]))
             df = sum(len(f[0]) for f in found)
             if not df:
                 continue
             # the arithmetic and float widths of bm25s's lucene scorer, so scores are bit-for-bit its own
             idf = np.log(1 + (n - np.array([df]) + 0.5) / (np.array([df]) + 0.5)).astype(np.float32)[0]
-            for r, tf, length in found:
+            for r, tf, norm in found:
                 tf = tf.astype(np.float32)
-                out[r] += (idf * (tf / (K1 * ((1 - B) + B * length / np.float64(avg)) + tf))).astype(np.float32)
+                np.add.at(out, r, (idf * (tf / (norm + tf))).astype(np.float32))  # rows unique: a sum as bm25s's
         return out
 
     def save(self, path: Path, prune_after: float = 0.0) -> None:
