@@ -88,7 +88,7 @@ def bench_bulk(index_dir: Path, reports: Path) -> list[str]:
     (before the ingest and after it, so neither has the warmer caches), with the ingest's own breakdown."""
     from index.sentences import sentences_of
     from ingest.chunk import chunk_document
-    from ingest.pipeline import IngestReport, build_document, discover
+    from ingest.pipeline import GROUP_TEXTS, IngestReport, build_document, discover
 
     a = Assistant.open(index_dir)
     embedder = a.index.embedder
@@ -115,7 +115,8 @@ def bench_bulk(index_dir: Path, reports: Path) -> list[str]:
             f"The bare encoder (batch {embedder.batch_size}, {embedder.device}) embeds the same texts in "
             f"{bare_before:.1f} s before the ingest and {bare_after:.1f} s after it: ingest runs at "
             f"**{bare_s / ingest_s:.0%} of the encoder's own throughput** (against the mean of the two), and its own "
-            f"embedding calls, one per document, at {bare_s / report.seconds.get('embed', ingest_s):.0%}."]
+            f"embedding calls (documents grouped, up to {GROUP_TEXTS:,} texts a call) at "
+            f"{bare_s / report.seconds.get('embed', ingest_s):.0%}."]
 
 
 def bench_search(a: Assistant, rounds: int) -> list[str]:
