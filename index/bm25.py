@@ -28,8 +28,6 @@ import numpy as np
 
 from ingest.records import Chunk
 
-from .corpus import doc_of
-
 K1, B = 1.5, 0.75  # bm25s's defaults, its "lucene" method
 MERGE_FACTOR = 4  # the newest segment merges into the one before once it is a quarter of its size
 MAX_SEGMENTS = 12
@@ -109,6 +107,7 @@ class Segment:
         return np.diff(self.offsets)
 
     def rows_of(self, doc_id: str) -> range:
+        """Where a document's chunks are (ids are sorted, so they are one run)."""
         return range(bisect.bisect_left(self.chunk_ids, doc_id + ":"), bisect.bisect_left(self.chunk_ids, doc_id + ";"))
 
     def save(self, folder: Path, name: str | None = None) -> "Segment":
