@@ -42,8 +42,9 @@ class DenseRetriever:
     chunks on two cores, whatever the filter leaves; docs/BENCHMARKS.md "Scale")."""
 
     name = "dense"
-    exact_max = 50_000  # chunks: above this, Chroma's filtered query is the cheaper one
-    broad = 0.5  # a filter passing this share of the corpus or more: nearest unfiltered, then the mask
+    exact_max = 50_000  # chunks: above this, the exact pass costs more than the unfiltered nearest
+    broad = 0.02  # a filter passing this share of the corpus or more: nearest unfiltered, then the mask
+    broad_max = 10_000  # nearest asked for at most (74 ms at a million vectors, docs/BENCHMARKS.md)
 
     def __init__(self, index: Index):
         self.index = index
@@ -77,20 +78,26 @@ class DenseRetriever:
         return hits[:k]
 
     def _broad(self, vector: np.ndarray, k: int, cols: Columns, mask: np.ndarray) -> list[tuple[str, float]] | None:
-        """A filter most chunks pass (an inferred "since 2014" over a library mostly newer): Chroma's
-        filtered query costs seconds over a million vectors (docs/BENCHMARKS.md "Scale"), so take the
-        nearest without it, a few times k, and keep those the filter passes; None when too few pass."""
-        if not len(mask) or mask.mean() < self.broad:
+        """A filter too wide for the exact pass (a year range, a programme, an inferred "since 2014"):
+        Chroma's filtered query costs seconds over a million vectors (docs/BENCHMARKS.md "Scale"), so take
+        the nearest without it, enough that k of them should pass (a few times k over the share passing),
+        and keep those it passes. None when the share is too small, or the candidates allowed run out
+        before k pass, or Chroma's graph gave fewer than asked: its filtered query answers then."""
+        share = float(mask.mean()) if len(mask) else 0.0
+        if share < self.broad:
             return None
         chunks, pos = self.index.chunk_map(), cols.positions()
-        n = max(4 * k, 20)
-        for _ in range(3):
+        n = min(max(int(2 * k / share), 4 * k, 20), self.broad_max)
+        while True:
             found = self.index.vectors.query(vector, n, None)
             hits = [(c, s) for c, s in found if c in chunks and c in pos and mask[pos[c]]]
-            if len(hits) >= k or len(found) < n:
+            if len(hits) >= k:
                 return hits[:k]
-            n *= 4
-        return None
+            if len(found) < n:  # the whole collection, or all the graph would give
+                return hits if n >= len(chunks) + len(chunks.kept) else None
+            if n >= self.broad_max:
+                return None
+            n = min(4 * n, self.broad_max)
 
     def _exact(self, vector: np.ndarray, k: int, cols: Columns, mask: np.ndarray) -> list[tuple[str, float]] | None:
         """The k nearest of the chunks the filters leave, by cosine over their stored vectors; None
