@@ -50,12 +50,11 @@ class SharedSegments:
             # not built on the published snapshot (a first writer, or one that found none): its own
             manifest = {"segments": [], "vocab": [], "vocab_size": 0}
             size = 0
-        published = {s["name"] for s in manifest["segments"]}
+        published = {s["name"]: s["parts"] for s in manifest["segments"]}
         segments = []
         for seg in index.segments:
-            parts = seg.name and seg.name in published and next(
-                s["parts"] for s in manifest["segments"] if s["name"] == seg.name)
-            segments.append({"name": seg.name, "parts": parts or self._put(seg)})
+            parts = published.get(seg.name) or self._put(seg)  # _put names a segment not yet saved
+            segments.append({"name": seg.name, "parts": parts})
         vocab = list(manifest["vocab"])
         if len(vocab) >= VOCAB_RECORDS:  # a report's few new words each time: gathered into one record
             vocab, size = [], 0

@@ -95,3 +95,14 @@ def test_the_vocabulary_a_report_at_a_time_is_gathered_into_one_record(seeded, s
         np.testing.assert_array_equal(got.scores(q), grown.scores(q))
     _, metas = writer._all()
     assert sum(m["kind"] == "vocab" for m in metas) == len(writer.manifest()["vocab"])  # the rest deleted
+
+
+def test_an_index_never_saved_locally_is_published_under_names_it_is_given(seeded, shared, tmp_path):
+    chunks, _ = _docs(seeded)
+    writer = shared()
+    index = BM25Index.build(chunks)
+    writer.publish(index)
+    assert all(s["name"] and s["name"] == seg.name for s, seg in zip(writer.manifest()["segments"], index.segments))
+    got = BM25Index.from_ids([c.chunk_id for c in chunks], _never, writer.fetch(tmp_path / "r"))
+    for q in QUERIES:
+        np.testing.assert_array_equal(got.scores(q), index.scores(q))
