@@ -183,10 +183,13 @@ class Catalog:
         return out
 
     def without_sentences(self) -> list[str]:
-        """Ready documents with chunks that have no stored sentence vectors."""
+        """Ready documents with chunks that have no stored sentence vectors: fewer sentence rows than
+        chunks. Counted over the two doc_id indexes: a join reads every chunk's row, 2.6–29 s on each
+        ingest at a million chunks (docs/BENCHMARKS.md "Scale")."""
         return [r[0] for r in self.db.execute(
-            "SELECT DISTINCT c.doc_id FROM chunks c JOIN documents d ON c.doc_id = d.doc_id "
-            "LEFT JOIN sentences s ON s.chunk_id = c.chunk_id WHERE d.status='ready' AND s.chunk_id IS NULL")]
+            "SELECT d.doc_id FROM documents d WHERE d.status='ready' AND "
+            "(SELECT COUNT(*) FROM chunks c WHERE c.doc_id = d.doc_id) > "
+            "(SELECT COUNT(*) FROM sentences s WHERE s.doc_id = d.doc_id)")]
 
     def commit(self, doc_id: str, replaced: list[str]) -> None:
         with self.db:
