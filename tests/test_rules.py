@@ -53,7 +53,7 @@ PUBLICATION_LINES = [
     [("HMICFRS web report", "Published on: 17 November 2022"), ("gov.uk correspondence", "Published 4 June 2025"),
      ("PEEL other inspections page", "Published: 3 July 2015")],
     [("feed", "Published: 2022-10-14"), ("PCC site CMS", "Published on 2025-01-20")],
-    [("HMIC page", "Published: 08/12/2015"), ("force site", "Published on 21/01/2020")],
+    [("HMIC page", "Published: 14/10/2015"), ("force site", "Published on 21/01/2020")],
     [("CJJI joint inspection", "Publication date: 6 May 2021"), ("CJJI custody thematic", "Publication date: 2 March 2022")],
     [("PEEL 2016 page", "Last updated 11/02/2016"), ("PEEL 2017 page", "Last updated 27/03/2018")],
     [("gov.uk consultation outcome", "Updated 3 August 2021"), ("gov.uk guidance", "Last updated: 3 May 2019")],
@@ -124,8 +124,8 @@ PILLAR_CUES = [
     [("PEEL 2017 page", "How legitimately does the force treat the people it serves?"),
      ("PEEL 2014 page", "Kent Police must act with integrity and provide a service people can trust")],
     [("PEEL 2015 page", "HMIC assessed how well led the force is"), ("PEEL 2016 page", "PEEL: Police leadership 2016")],
-    [("PEEL 2015 page", "Thematic findings for Kent are listed below.\n\nOther inspections"),
-     ("another PEEL 2015 page", "Other inspections\nJoint work with the probation inspectorate, Essex")],
+    [("PEEL 2015 page", "Surrey: a summary\nOTHER INSPECTIONS\nsee the thematic list"),
+     ("another PEEL 2015 page", "Humberside\nOther inspections\nJoint work with probation")],
 ]
 KIND_RULES = [
     [("PCC", "RESPONSE ON HMIC PEEL LEGITIMACY REPORT DECEMBER 2017"),
@@ -218,8 +218,8 @@ def test_publication_lines_give_the_full_date(text, iso):
 
 
 def test_the_earliest_date_line_wins_over_a_listed_report_date():
-    page = "Findings for Essex\n\nLast updated 19/02/2016\n\nA thematic report\n\nPublished: 3 July 2015"
-    assert dates.publication_line(page)[0] == "2016-02-19"
+    page = "Updated 3 August 2021\n\nRelated joint inspections\n\nPublication date: 6 May 2021"
+    assert dates.publication_line(page)[0] == "2021-08-03"
 
 
 def test_stated_dates_ignore_inspection_dates_and_site_footers():
