@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import errno
 import functools
+import threading
 import time
 from collections.abc import Mapping
 from contextlib import contextmanager
@@ -154,12 +155,13 @@ class Assistant:
         reads) now, so the first person to ask gets a warm answer. The model loads on a thread of its
         own while the corpus is read: importing it is seconds of Python, reading a large corpus is
         seconds more, much of it in SQLite and Chroma, outside the interpreter lock."""
-        import threading
+        failed: list[BaseException] = []
+
         def load() -> None:
             try:
                 self.index.embedder.embed(["warm up"])
-            except Exception:  # noqa: BLE001 - raised again, with its message, after the join
-                pass
+            except Exception as e:  # noqa: BLE001 - raised in the caller's thread after the join
+                failed.append(e)
 
         model = threading.Thread(target=load, name="hmiqa-model")
         model.start()
@@ -168,7 +170,8 @@ class Assistant:
             self.index.vectors.warm_up()
         finally:
             model.join()
-        self.index.embedder.embed(["warm up"])  # an error loading the model is raised here
+        if failed:
+            raise failed[0]
         if self.index.catalog.count():
             self.ask("What progress has been made on vetting since 2014?")
             self.follow_through()  # findings and the sentences they are followed to, embedded once
