@@ -145,7 +145,8 @@ class Assistant:
                 chroma = http_client(settings.chroma_host, settings.chroma_port, settings.chroma_ssl,
                                      settings.chroma_token)
             index = Index(Path(settings.index), settings.embedding_model, chroma=chroma,
-                          device=settings.embedding_device, batch_size=settings.embedding_batch_size)
+                          device=settings.embedding_device, batch_size=settings.embedding_batch_size,
+                          backend=settings.embedding_backend, model_cache=settings.model_cache)
             return cls(index, settings)
         except (SettingsError, IndexMismatch, ModelError, ChromaUnavailable) as e:
             raise HmiqaError(str(e)) from None

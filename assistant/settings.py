@@ -27,6 +27,8 @@ TABLE = [
     Setting("embedding_model", "all-MiniLM-L6-v2",
             "sentence-transformers model: the bundled all-MiniLM-L6-v2 or a local model folder"),
     Setting("embedding_device", "auto", "where the embedding model runs: auto (a GPU when torch sees one, else the CPU), cpu, or cuda"),
+    Setting("embedding_backend", "auto", "what runs the embedding model: auto (ONNX Runtime on the CPU when the model allows, else sentence-transformers), onnx, or torch (sentence-transformers)"),
+    Setting("model_cache", "~/.cache/hmiqa/models", "folder for the embedding model's ONNX export, made from its own weights on first use"),
     Setting("embedding_batch_size", 32, "texts per batch through the embedding model at ingest (larger suits a GPU)"),
     Setting("chunk_tokens", 200, "most tokens of report text in one chunk (the model window is 256)"),
     Setting("retriever", "hybrid", "default retriever: hybrid, dense or bm25"),
@@ -90,6 +92,8 @@ class Settings:
     index: str
     embedding_model: str
     embedding_device: str
+    embedding_backend: str
+    model_cache: str
     embedding_batch_size: int
     chunk_tokens: int
     retriever: str
@@ -156,6 +160,8 @@ class Settings:
             raise SettingsError(f"llm_provider must be none, openai or ollama, not {typed['llm_provider']!r}")
         if typed["embedding_device"] != "auto" and typed["embedding_device"].split(":")[0] not in ("cpu", "cuda"):
             raise SettingsError(f"embedding_device must be auto, cpu or cuda (cuda:N), not {typed['embedding_device']!r}")
+        if typed["embedding_backend"] not in ("auto", "onnx", "torch"):
+            raise SettingsError(f"embedding_backend must be auto, onnx or torch, not {typed['embedding_backend']!r}")
         if not 1 <= typed["embedding_batch_size"] <= 4096:
             raise SettingsError("embedding_batch_size must be between 1 and 4096")
         if not 0 <= typed["alpha"] <= 1:

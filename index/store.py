@@ -12,7 +12,7 @@ from .bm25 import BM25Index
 from .bm25_shared import SharedSegments
 from .catalog import Catalog
 from .corpus import ChunkMap
-from .embed import Embedder
+from .embed import DEFAULT_CACHE, Embedder
 from .filters import Columns
 from .findings_store import FindingsStore
 from .locks import ReadWriteLock
@@ -30,7 +30,8 @@ class Index:
     (a client of a Chroma server), everything shared lives in that server and `path` holds only
     this process's uploads and feedback."""
 
-    def __init__(self, path: Path, embedding_model: str, chroma=None, device: str = "auto", batch_size: int = 32):
+    def __init__(self, path: Path, embedding_model: str, chroma=None, device: str = "auto", batch_size: int = 32,
+                 backend: str = "auto", model_cache: str = DEFAULT_CACHE):
         self.path = Path(path)
         self.path.mkdir(parents=True, exist_ok=True)
         self.server = chroma is not None
@@ -51,7 +52,8 @@ class Index:
                     f"'{embedding_model}'. Use the same model, or ingest into a new --index directory")
             if built_with != embedding_model:
                 self.catalog.set_meta("embedding_model", embedding_model)
-        self.embedder = Embedder(embedding_model, batch_size=batch_size, device=device)
+        self.embedder = Embedder(embedding_model, batch_size=batch_size, device=device, backend=backend,
+                                 cache_dir=model_cache)
         self.findings = FindingsStore(self.path / "findings.sqlite")
         # readers share the caches below; writers swap them under `lock` (index/locks.py), and a
         # reader that finds one empty fills it under `_build`, so two readers never build one twice
