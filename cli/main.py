@@ -192,7 +192,8 @@ def _ingest(assistant, args) -> int:
                   "hmiqa (their answers and filtered searches are now as fast as new ones)", file=sys.stderr)
         if report.changed and report.seconds:
             spent = sorted(report.seconds.items(), key=lambda kv: -kv[1])
-            print("time: " + ", ".join(f"{stage} {s:.1f} s" for stage, s in spent), file=sys.stderr)
+            searchable = f"searchable after {report.searchable_after:.1f} s; " if report.searchable_after else ""
+            print(f"time: {searchable}" + ", ".join(f"{stage} {s:.1f} s" for stage, s in spent), file=sys.stderr)
     return 0 if report.ok else 1
 
 

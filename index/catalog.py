@@ -170,7 +170,8 @@ class Catalog:
                             [(s.chunk_id, s.chunk_id.rpartition(":")[0], *s.blobs()) for s in sentences])
 
     def put_sentences(self, sentences: list[SentenceVectors]) -> None:
-        """Sentence vectors for chunks already indexed (an index built before they were stored)."""
+        """Sentence vectors for chunks already indexed (written after their documents became searchable,
+        or in an index built before they were stored)."""
         with self.db:
             self._put_sentences(sentences)
 

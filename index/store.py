@@ -304,19 +304,33 @@ class Index:
             self.catalog.set_meta("unsettled", "0")
             return removed
 
+    # chunks whose sentences are embedded in one encoder call (~6 quotable sentences each)
+    SENTENCE_GROUP = 256
+
     def add_missing_sentences(self) -> int:
-        """Indexes built before sentence vectors and shape keys were stored get them (run by ingest, a
-        writer); returns how many documents were brought up to date."""
+        """Documents without sentence vectors or shape keys get them: those ingest has just made
+        searchable, and those of indexes built before they were stored (run by ingest, a writer);
+        returns how many documents were brought up to date."""
         vectors, shapes = set(self.catalog.without_sentences()), set(self.catalog.without_shapes())
         dense = set(self.catalog.without_chunk_vectors())
+        waiting: list[Chunk] = []  # several documents' chunks, embedded together
+
+        def flush() -> None:
+            if waiting:
+                self.catalog.put_sentences(embed_sentences(waiting, self.embedder.embed))
+                waiting.clear()
+
         for doc_id in sorted(vectors | shapes | dense):
             chunks = self.catalog.chunks(doc_id)
             if doc_id in vectors:
-                self.catalog.put_sentences(embed_sentences(chunks, self.embedder.embed))
+                waiting.extend(chunks)
+                if len(waiting) >= self.SENTENCE_GROUP:
+                    flush()
             if doc_id in shapes:
                 self.catalog.put_shapes(doc_id, boilerplate.document_keys(chunks))
             if doc_id in dense and chunks:  # copied from Chroma, not embedded again
                 self.catalog.put_chunk_vectors(doc_id, self.vectors.embeddings([c.chunk_id for c in chunks]))
+        flush()
         return len(vectors | shapes | dense)
 
     def boilerplate(self) -> set[int]:

@@ -10,7 +10,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from index.sentences import assemble, sentences_of
 
 from . import loaders, metadata
 from .chunk import chunk_document
@@ -40,8 +39,11 @@ class IngestReport:
     chunks_added: int = 0
     upgraded: int = 0  # documents indexed before sentence or chunk vectors were stored, now given them
     # where the time went: read (hash, load, clean, metadata), model (loading it), chunk, embed, write
-    # (catalog, vectors), settle (BM25, findings), upkeep (repair, upgrades)
+    # (catalog, vectors), settle (BM25, findings), upkeep (repair, upgrades), sentences (the quotable
+    # sentences' vectors, embedded once the documents are searchable)
     seconds: dict[str, float] = field(default_factory=dict)
+    # seconds from the start until readers could search and answer from every document written
+    searchable_after: float | None = None
 
     @contextmanager
     def timed(self, stage: str):
@@ -122,8 +124,8 @@ def build_document(path: Path, fhash: str, count_tokens: Callable[[str], int] | 
     return doc, cleaned
 
 
-# Documents are embedded together, a group of about this many texts (chunks, quotable sentences, openings)
-# per call: one call per document ran at 77% of the encoder's throughput over the same texts, its tail
+# Documents are embedded together, a group of about this many texts (chunks and openings) per call;
+# their quotable sentences likewise, once the documents are searchable. One call per document ran at 77% of the encoder's throughput over the same texts, its tail
 # batches half full or mixing chunks with short sentences, all padded to the longest (docs/BENCHMARKS.md).
 GROUP_TEXTS = 2048
 GROUP_CHARS = 40_000_000  # and at most this much document text held while a group fills
@@ -136,20 +138,24 @@ class _Prepared:
     source: str
     doc: Document
     chunks: list
-    spans: list
-    sentences: list[str]
     previous: list
 
     def inputs(self) -> list[str]:
-        """What is embedded for it, in this order: its chunks, their quotable sentences, its opening."""
-        return [c.indexed_text for c in self.chunks] + self.sentences + [self.doc.head_text()]
+        """What is embedded for it before it is searchable, in this order: its chunks, its opening."""
+        return [c.indexed_text for c in self.chunks] + [self.doc.head_text()]
 
     def __len__(self) -> int:
-        return len(self.chunks) + len(self.sentences) + 1
+        return len(self.chunks) + 1
 
 
 def ingest(index, paths: list[Path], prune: bool = False, max_tokens: int = 200, max_text_mb: float = 20,
            progress: Callable[[int, int, str, str], None] | None = None) -> IngestReport:
+    """Documents written (chunks and their vectors) and made searchable first; then the vectors of their
+    quotable sentences, which only make answers faster: until they are stored, an answer embeds the
+    sentences it scores, as for an index built before they were. At 100k chunks this made a 49-chunk
+    report searchable in ~4 s instead of ~7 (docs/BENCHMARKS.md "Scale"). An ingest stopped between
+    the two leaves documents the next ingest gives sentence vectors to (upkeep)."""
+    started = time.perf_counter()
     report = IngestReport()
     with report.timed("upkeep"):
         report.repaired = index.repair()
@@ -182,6 +188,10 @@ def ingest(index, paths: list[Path], prune: bool = False, max_tokens: int = 200,
     # BM25 from the new chunks; recommendations, areas for improvement, grades of what changed
     with report.timed("settle"):
         index.settle(changed=report.changed)
+    report.searchable_after = round(time.perf_counter() - started, 3)
+    if report.added or report.replaced:
+        with report.timed("sentences"):
+            index.add_missing_sentences()
     return report
 
 
@@ -227,8 +237,7 @@ def _prepare(index, path: Path, report: IngestReport, max_tokens: int, max_text_
             chunks = chunk_document(doc, cleaned, embedder.count_tokens, max_tokens=max_tokens,
                                     window=embedder.window)
             doc.n_chunks = len(chunks)
-            spans, sentences = sentences_of(chunks)
-        return _Prepared(path, source, doc, chunks, spans, sentences, previous)
+        return _Prepared(path, source, doc, chunks, previous)
     except _EXPECTED as e:
         return _failed(report, path, e)
 
@@ -254,10 +263,9 @@ def _write(index, group: list[_Prepared], report: IngestReport, finished: Callab
             else:
                 with report.timed("embed"):
                     mine = embedder.embed(p.inputs())
-            n, m = len(p.chunks), len(p.chunks) + len(p.sentences)
+            n = len(p.chunks)
             with report.timed("write"):
-                index.add(p.doc, p.chunks, mine[:n], mine[m:], replaces=[d for d, _, _ in p.previous],
-                          sentences=assemble(p.chunks, p.spans, mine[n:m]))
+                index.add(p.doc, p.chunks, mine[:n], mine[n:], replaces=[d for d, _, _ in p.previous])
             (report.replaced if p.previous else report.added).append(p.source)
             report.chunks_added += len(p.chunks)
             report.warnings.extend(f"{p.path}: {w}" for w in p.doc.warnings)

@@ -83,3 +83,32 @@ def test_removing_or_replacing_a_report_removes_its_sentence_vectors(tmp_path, c
         "SELECT DISTINCT doc_id FROM sentences").fetchall()
     assert {r[0] for r in rows} == {new_id} != {docs[second]}
     a.close()
+
+
+def test_a_report_is_searchable_and_answerable_before_its_sentence_vectors_are_stored(tmp_path, corpus, monkeypatch):
+    """Ingest makes documents searchable first and embeds their quotable sentences after. Stopped in
+    between, the reports answer all the same (the sentences embedded per answer), and the next ingest
+    stores the vectors."""
+    a = Assistant.open(tmp_path / "index")
+    whole = a.ingest([corpus])
+    assert whole.ok and 0 < whole.searchable_after < sum(whole.seconds.values()) and whole.seconds["sentences"] > 0
+    expected = a.ask(QUESTION)
+    a.close()
+
+    b = Assistant.open(tmp_path / "other")
+    real = b.index.add_missing_sentences
+    monkeypatch.setattr(b.index, "add_missing_sentences", lambda: 0)  # the process stops after settle
+    stopped = b.ingest([corpus])
+    assert stopped.ok and len(stopped.added) == 2 and "sentences" in stopped.seconds
+    chunk_ids = list(b.index.chunk_map())
+    assert b.index.sentence_vectors(chunk_ids) == {}
+    answer = b.ask(QUESTION)
+    assert answer.answer == expected.answer
+    assert [c.quote for c in answer.citations] == [c.quote for c in expected.citations]
+
+    monkeypatch.setattr(b.index, "add_missing_sentences", real)
+    again = b.ingest([corpus])  # nothing new to read: upkeep stores what the stopped ingest lacked
+    assert again.upgraded == 2 and not again.added
+    assert set(b.index.sentence_vectors(chunk_ids)) == set(chunk_ids)
+    assert b.ask(QUESTION).answer == expected.answer
+    b.close()
