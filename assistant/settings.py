@@ -29,7 +29,9 @@ TABLE = [
     Setting("embedding_device", "auto", "where the embedding model runs: auto (a GPU when torch sees one, else the CPU), cpu, or cuda"),
     Setting("embedding_backend", "auto", "what runs the embedding model: auto (ONNX Runtime on the CPU when the model allows, else sentence-transformers), onnx, or torch (sentence-transformers)"),
     Setting("model_cache", "~/.cache/hmiqa/models", "folder for the embedding model's ONNX export, made from its own weights on first use"),
-    Setting("embedding_batch_size", 32, "texts per batch through the embedding model at ingest (larger suits a GPU)"),
+    # on these 2 cores, 8 embedded a 49-chunk report's chunks in 3.7 s, 32 in 4.9 s: long texts padded
+    # together in large batches outgrow the caches (docs/BENCHMARKS.md, "Embedding backends")
+    Setting("embedding_batch_size", 8, "texts per batch through the embedding model at ingest (larger suits a GPU)"),
     Setting("chunk_tokens", 200, "most tokens of report text in one chunk (the model window is 256)"),
     Setting("retriever", "hybrid", "default retriever: hybrid, dense or bm25"),
     # weighted α=0.3 beat RRF on MRR@10 (0.764 vs 0.716) on eval/datasets/fusion_dev.jsonl;

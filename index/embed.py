@@ -129,7 +129,7 @@ def _load_onnx(path: str, cache_dir: str, label: str) -> _Onnx:
 class Embedder:
     remembered = 2048  # query vectors kept (1.5 KB each)
 
-    def __init__(self, name: str = DEFAULT_MODEL, batch_size: int = 32, device: str = "auto",
+    def __init__(self, name: str = DEFAULT_MODEL, batch_size: int = 8, device: str = "auto",
                  backend: str = "auto", cache_dir: str = DEFAULT_CACHE):
         if backend not in BACKENDS:
             raise ModelError(f"embedding_backend '{backend}' is not one of {', '.join(BACKENDS)}")

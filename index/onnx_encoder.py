@@ -113,7 +113,7 @@ class OnnxEncoder:
     def token_ids(self, texts: list[str]) -> list[list[int]]:
         return [e.ids for e in self.tokenizer.encode_batch(texts)]
 
-    def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+    def encode(self, texts: list[str], batch_size: int = 8) -> np.ndarray:
         out = np.zeros((len(texts), self.spec.dimension), dtype=np.float32)
         if not texts:
             return out

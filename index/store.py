@@ -30,7 +30,7 @@ class Index:
     (a client of a Chroma server), everything shared lives in that server and `path` holds only
     this process's uploads and feedback."""
 
-    def __init__(self, path: Path, embedding_model: str, chroma=None, device: str = "auto", batch_size: int = 32,
+    def __init__(self, path: Path, embedding_model: str, chroma=None, device: str = "auto", batch_size: int = 8,
                  backend: str = "auto", model_cache: str = DEFAULT_CACHE):
         self.path = Path(path)
         self.path.mkdir(parents=True, exist_ok=True)
