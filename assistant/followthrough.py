@@ -117,6 +117,7 @@ class FollowThrough:
     def __init__(self, findings: list[Finding], docs: dict[str, Document], embed):
         self.findings, self.docs, self.embed = findings, docs, embed
         self._vec: dict[str, np.ndarray] = {}
+        self._statements: dict[str, list[tuple[int, int, str, int | None, list[str]]]] = {}
         self._tracked: dict[str, list[Tracked]] = {}  # per force: an instance lives for one corpus generation
 
     def vectors(self, texts: list[str]) -> np.ndarray:
@@ -229,6 +230,22 @@ class FollowThrough:
 
     # --- later reports on the same force and theme -------------------------------------------------
 
+    def statements(self, doc: Document) -> list[tuple[int, int, str, int | None, list[str]]]:
+        """The document's sentences that state a status: (start, end, status, earliest year named, themes).
+        Read once per document: every finding of its force is checked against them, and splitting and
+        matching every sentence again per finding was half of a first recommendation question's 60 s
+        at 100k chunks (docs/BENCHMARKS.md, "Scale")."""
+        got = self._statements.get(doc.doc_id)
+        if got is None:
+            got = []
+            for a, b in _sentences(doc, 0, len(doc.text)):
+                text = doc.text[a:b]
+                if st := signal(text):
+                    years = [int(y) for y in re.findall(r"\b(?:19|20)\d\d\b", text)]
+                    got.append((a, b, st, min(years, default=None), themes_of(text)))
+            self._statements[doc.doc_id] = got
+        return got
+
     def _later(self, f: Finding, docs: list[Document], mine: list[Finding]) -> list[Evidence]:
         out: list[Evidence] = []
         made = f.year or 0
@@ -243,14 +260,9 @@ class FollowThrough:
             for g, sim in zip(later, self.sim(f.text, [g.text for g in later]), strict=True):
                 if sim >= 0.35:  # asked again: the inspectorate still finds it wanting
                     out.append(_evidence(doc, "later finding", g.start, g.end, "limited progress", sim, g.finding_id))
-            cands = []
-            for a, b in _sentences(doc, 0, len(doc.text)):
-                text = doc.text[a:b]
-                st = signal(text)
-                looks_back = any(int(y) <= made for y in re.findall(r"\b(?:19|20)\d\d\b", text))
-                if st and not looks_back and f.theme in themes_of(text) \
-                        and not any(a < g.end and g.start < b for g in later):
-                    cands.append((a, b, st))
+            cands = [(a, b, st) for a, b, st, first, themes in self.statements(doc)
+                     if (first is None or first > made) and f.theme in themes  # a look back is not progress
+                     and not any(a < g.end and g.start < b for g in later)]
             sims = self.sim(f.text, [doc.text[a:b] for a, b, _ in cands])
             ranked = sorted(zip(cands, sims, strict=True), key=lambda x: -x[1])
             out += [_evidence(doc, "later report", a, b, st, sim) for (a, b, st), sim in ranked[:3] if sim >= 0.35]
