@@ -333,8 +333,22 @@ class Assistant:
         gen = self.index.catalog.generation()
         if self._follow is None or self._follow[0] != gen or changed:
             docs = {d.doc_id: d for d in self.index.catalog.documents()}
-            self._follow = (gen, FollowThrough(self.index.findings.all(), docs, self.index.embedder.embed))
+            # texts embedded for the corpus before stay valid: a new report does not make the next
+            # question embed every earlier paragraph again (bounded: ~0.8 GB at the cap)
+            kept = self._follow[1]._vec if self._follow is not None else None
+            kept = kept if kept is not None and len(kept) < 500_000 else None
+            self._follow = (gen, FollowThrough(self.index.findings.all(), docs, self.index.embedder.embed,
+                                               passages=self._passages, vectors=kept))
         return self._follow[1]
+
+    def _passages(self, doc_id: str):
+        """A document's chunk spans and stored chunk vectors (follow-through's shortlist), or None."""
+        chunks = self.index.chunk_map().of_document(doc_id)
+        dim = self.index.embedder.dimension
+        stored = self.index.catalog.chunk_vectors([doc_id], dim).get(doc_id)
+        if not chunks or stored is None or max(c.ordinal for c in chunks) >= len(stored):
+            return None
+        return [(c.start, c.end) for c in chunks], stored[[c.ordinal for c in chunks]]
 
     @reads
     def brief(self, force: str, themes: list[str] | None = None, since: int | None = None) -> Brief:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -111,12 +112,20 @@ def _sentences(doc: Document, start: int, end: int) -> list[tuple[int, int]]:
     return out
 
 
-class FollowThrough:
-    """Links findings to later evidence. `embed` maps texts to unit vectors (the index's model)."""
+# a quoted finding's origin is sought in the paragraphs of the earlier report's chunks nearest it
+ORIGIN_CHUNKS = 8
 
-    def __init__(self, findings: list[Finding], docs: dict[str, Document], embed):
-        self.findings, self.docs, self.embed = findings, docs, embed
-        self._vec: dict[str, np.ndarray] = {}
+
+class FollowThrough:
+    """Links findings to later evidence. `embed` maps texts to unit vectors (the index's model);
+    `passages(doc_id)`, where given, a document's chunk spans and their stored unit vectors (None
+    when it has none); `vectors` texts embedded for an earlier corpus (a text's vector never changes)."""
+
+    def __init__(self, findings: list[Finding], docs: dict[str, Document], embed,
+                 passages: Callable[[str], tuple[list[tuple[int, int]], np.ndarray] | None] | None = None,
+                 vectors: dict[str, np.ndarray] | None = None):
+        self.findings, self.docs, self.embed, self.passages = findings, docs, embed, passages
+        self._vec: dict[str, np.ndarray] = vectors if vectors is not None else {}
         self._statements: dict[str, list[tuple[int, int, str, int | None, list[str]]]] = {}
         self._tracked: dict[str, list[Tracked]] = {}  # per force: an instance lives for one corpus generation
 
@@ -217,8 +226,7 @@ class FollowThrough:
             return []
         earlier = [d for d in docs if d.year == f.year and d.doc_id != f.doc_id and not d.is_response]
         best: tuple[float, Document, int, int] | None = None
-        for doc in earlier:
-            paras = [(p.start, p.end) for p in paragraphs(doc.text) if len(p.text.split()) >= 6]
+        for doc, paras in self._near(f.text, earlier):
             sims = self.sim(f.text, [doc.text[a:b] for a, b in paras])
             for (a, b), sim in zip(paras, sims, strict=True):
                 if best is None or sim > best[0]:
@@ -227,6 +235,31 @@ class FollowThrough:
             return []
         sim, doc, a, b = best
         return [_evidence(doc, "origin", a, b, None, sim)]
+
+    def _near(self, text: str, docs: list[Document]) -> list[tuple[Document, list[tuple[int, int]]]]:
+        """Each document's paragraphs of six words or more where `text` may have come from: those
+        overlapping the ORIGIN_CHUNKS chunks of all `docs` nearest it by their stored vectors. Embedding
+        every paragraph of every earlier report of a force took 22 of the 28 s of a first recommendation
+        question at 100k chunks (docs/BENCHMARKS.md, "Scale"). A document without stored vectors has
+        all its paragraphs read; so do all documents when they have few chunks between them."""
+        paras = {d.doc_id: [(p.start, p.end) for p in paragraphs(d.text) if len(p.text.split()) >= 6] for d in docs}
+        got = {d.doc_id: self.passages(d.doc_id) for d in docs} if self.passages else {}
+        pooled = [(d, a, b, v) for d, p in got.items() if p is not None for (a, b), v in zip(*p, strict=True)]
+        if len(pooled) <= ORIGIN_CHUNKS:
+            return [(d, paras[d.doc_id]) for d in docs]
+        sims = np.stack([v for *_, v in pooled]).astype(np.float32) @ self.vectors([text])[0]
+        near: dict[str, list[tuple[int, int]]] = {}
+        for i in np.argsort(-sims, kind="stable")[:ORIGIN_CHUNKS]:
+            d, a, b, _ = pooled[i]
+            near.setdefault(d, []).append((a, b))
+        out = []
+        for d in docs:
+            if got.get(d.doc_id) is None:
+                out.append((d, paras[d.doc_id]))
+            elif d.doc_id in near:
+                out.append((d, [(a, b) for a, b in paras[d.doc_id]
+                                if any(a < e and s < b for s, e in near[d.doc_id])]))
+        return out
 
     # --- later reports on the same force and theme -------------------------------------------------
 

@@ -392,3 +392,25 @@ def test_peel_2021_layout_numbered_areas_under_each_question_with_peel_themes(fr
     assert themes == [("area_for_improvement", "investigating crime"), ("area_for_improvement", "responding to the public"),
                       ("cause_of_concern", "managing offenders and suspects")]
     assert found["cause_of_concern"].text.startswith("The force does not manage registered sex offenders")
+
+
+def test_the_origin_shortlist_of_nearest_chunks_finds_what_reading_every_paragraph_finds(seeded):
+    """Where a quoted finding came from is sought only in the paragraphs of the earlier report's
+    chunks nearest it (a large library made reading every paragraph take most of a minute); on the
+    seeds that finds every origin the whole reading finds, at the same passage."""
+    from assistant.followthrough import ORIGIN_CHUNKS, FollowThrough
+
+    ft = seeded.follow_through()
+    assert ft.passages is not None
+    whole = FollowThrough(ft.findings, ft.docs, seeded.index.embedder.embed)  # no shortlist
+    origins = 0
+    for force in ("Cambridgeshire", "Hampshire"):
+        for a, b in zip(ft.track(force), whole.track(force), strict=True):
+            assert a.finding.finding_id == b.finding.finding_id
+            assert [(e.source, e.doc_id, e.start, e.end, e.status) for e in a.evidence] == \
+                   [(e.source, e.doc_id, e.start, e.end, e.status) for e in b.evidence]
+            origins += sum(e.source == "origin" for e in a.evidence)
+    assert origins >= 4
+    # the shortlist is real: the 2012 report the origins come from has more chunks than it keeps
+    earlier = [d for d, doc in ft.docs.items() if doc.year == 2012]
+    assert earlier and all(len(ft.passages(d)[0]) > ORIGIN_CHUNKS for d in earlier)
