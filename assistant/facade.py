@@ -333,12 +333,12 @@ class Assistant:
         gen = self.index.catalog.generation()
         if self._follow is None or self._follow[0] != gen or changed:
             docs = {d.doc_id: d for d in self.index.catalog.documents()}
-            # texts embedded for the corpus before stay valid: a new report does not make the next
-            # question embed every earlier paragraph again (bounded: ~0.8 GB at the cap)
-            kept = self._follow[1]._vec if self._follow is not None else None
-            kept = kept if kept is not None and len(kept) < 500_000 else None
+            # what was read for the corpus before stays valid: a new report does not make the next
+            # question embed every earlier paragraph again (bounded: ~0.8 GB of vectors at the cap)
+            earlier = self._follow[1] if self._follow is not None else None
+            earlier = earlier if earlier is not None and len(earlier._vec) < 500_000 else None
             self._follow = (gen, FollowThrough(self.index.findings.all(), docs, self.index.embedder.embed,
-                                               passages=self._passages, vectors=kept))
+                                               passages=self._passages, earlier=earlier))
         return self._follow[1]
 
     def _passages(self, doc_id: str):

@@ -119,14 +119,16 @@ ORIGIN_CHUNKS = 8
 class FollowThrough:
     """Links findings to later evidence. `embed` maps texts to unit vectors (the index's model);
     `passages(doc_id)`, where given, a document's chunk spans and their stored unit vectors (None
-    when it has none); `vectors` texts embedded for an earlier corpus (a text's vector never changes)."""
+    when it has none); `earlier`, the instance for the corpus before, whose embedded texts and
+    documents' status sentences still hold (a doc_id names one text)."""
 
     def __init__(self, findings: list[Finding], docs: dict[str, Document], embed,
                  passages: Callable[[str], tuple[list[tuple[int, int]], np.ndarray] | None] | None = None,
-                 vectors: dict[str, np.ndarray] | None = None):
+                 earlier: "FollowThrough | None" = None):
         self.findings, self.docs, self.embed, self.passages = findings, docs, embed, passages
-        self._vec: dict[str, np.ndarray] = vectors if vectors is not None else {}
-        self._statements: dict[str, list[tuple[int, int, str, int | None, list[str]]]] = {}
+        self._vec: dict[str, np.ndarray] = earlier._vec if earlier is not None else {}
+        self._statements: dict[str, list[tuple[int, int, str, int | None, list[str]]]] = \
+            {d: v for d, v in earlier._statements.items() if d in docs} if earlier is not None else {}
         self._tracked: dict[str, list[Tracked]] = {}  # per force: an instance lives for one corpus generation
 
     def vectors(self, texts: list[str]) -> np.ndarray:

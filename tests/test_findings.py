@@ -414,3 +414,27 @@ def test_the_origin_shortlist_of_nearest_chunks_finds_what_reading_every_paragra
     # the shortlist is real: the 2012 report the origins come from has more chunks than it keeps
     earlier = [d for d, doc in ft.docs.items() if doc.year == 2012]
     assert earlier and all(len(ft.passages(d)[0]) > ORIGIN_CHUNKS for d in earlier)
+
+
+def test_a_new_report_does_not_make_follow_through_read_the_earlier_ones_again(fresh, corpus, monkeypatch):
+    """What follow-through embedded and read for the corpus before a report was added still holds:
+    the next question embeds only what the new report brings."""
+    shutil.copy(CAMBS_2014, corpus / CAMBS_2014.name)
+    assert fresh.ingest([corpus]).ok
+    embedded: list[str] = []
+    real = fresh.index.embedder.embed
+    monkeypatch.setattr(fresh.index.embedder, "embed", lambda texts: embedded.extend(texts) or real(texts))
+    first = fresh.follow_through()
+    before = [(t.finding.finding_id, [(e.doc_id, e.start, e.source) for e in t.evidence])
+              for t in first.track("Cambridgeshire")]
+    seen = set(embedded)
+    assert seen
+    shutil.copy(HANTS_2014, corpus / HANTS_2014.name)
+    assert fresh.ingest([corpus]).added
+    embedded.clear()
+    second = fresh.follow_through()
+    assert second is not first
+    after = [(t.finding.finding_id, [(e.doc_id, e.start, e.source) for e in t.evidence])
+             for t in second.track("Cambridgeshire")]
+    assert after == before  # a Hampshire report changes nothing Cambridgeshire's findings rest on
+    assert not seen & set(embedded)
