@@ -162,7 +162,7 @@ def measure(path: Path, rounds: int) -> dict:
         assert report.ok and report.added, report.to_dict()
         added += report.chunks_added if n == 0 else 0
         breakdown = breakdown or dict(report.seconds)  # the first report's
-        if n in (0, 4):  # findings followed through every force's reports: the first time, and after a report
+        if n in (3, 4):  # findings followed through every force's reports: the first time, then after one more report
             t = time.perf_counter()
             a.ask(TRACKED_QUESTION)
             tracked.append(time.perf_counter() - t)
