@@ -339,9 +339,9 @@ def main() -> None:
         "until the larger evaluation set decides.", "",
     ]
     text = "\n".join(out)
-    if args.out and args.out.exists():  # scripts/load.py and scripts/scale.py own their sections: keep them
+    if args.out and args.out.exists():  # scripts/load.py, scale.py and bench_backends.py own their sections: keep them
         import re
-        for name in ("API load", "Scale"):
+        for name in ("API load", "Scale", "Embedding backends"):
             kept = re.search(rf"^## {name}\n.*?(?=^## |\Z)", args.out.read_text(), re.S | re.M)
             if kept:
                 text = text.rstrip("\n") + "\n\n" + kept.group(0)
