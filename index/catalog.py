@@ -287,6 +287,16 @@ class Catalog:
         ready = {r[0] for r in self.db.execute("SELECT doc_id FROM documents WHERE status='ready'")}
         return [c for (c,) in self.db.execute("SELECT chunk_id FROM chunks ORDER BY chunk_id") if doc_of(c) in ready]
 
+    def chunk_ids_of(self, doc_ids: list[str]) -> list[str]:
+        """The chunk ids of those of these documents that are ready, sorted."""
+        out = []
+        for i in range(0, len(doc_ids), 500):
+            part = doc_ids[i:i + 500]
+            out += [r[0] for r in self.db.execute(
+                f"SELECT c.chunk_id FROM chunks c JOIN documents d ON c.doc_id = d.doc_id WHERE d.status='ready' "
+                f"AND c.doc_id IN ({','.join('?' * len(part))})", part)]
+        return sorted(out)
+
     def chunks_by_id(self, chunk_ids: list[str]) -> dict[str, Chunk]:
         """These chunks' records, whatever their document's status (a reader may still cite a
         document being replaced)."""

@@ -1,6 +1,7 @@
 """One index directory: the catalog, the Chroma vectors and the BM25 index, kept in step."""
 from __future__ import annotations
 
+import bisect
 import json
 import threading
 from pathlib import Path
@@ -170,7 +171,7 @@ class Index:
         if self._chunks is None or self.server:
             return self._read_corpus() + (True,)
         changed = self._written | set(self._retired)
-        ids = self.catalog.chunk_ids()
+        ids = self._ids_after(changed)
         headers = {d: h for d, h in self._headers.items() if d not in changed}
         for doc_id in self._written:
             doc = self.catalog.document(doc_id)
@@ -180,6 +181,29 @@ class Index:
         if set(headers) != self.catalog.ready_ids():
             return self._read_corpus() + (True,)  # another process wrote too
         return ChunkMap(ids, self.catalog.chunks_by_id), headers, False
+
+    # past this many documents changed, the ids are read again rather than patched
+    PATCH_MAX = 64
+
+    def _ids_after(self, changed: set[str]) -> list[str]:
+        """The ready documents' chunk ids after this process's writes: those readers use, the runs of
+        the documents changed since cut out and the ones of those now ready put in (each document's ids
+        are one run of the sorted list). Reading a million ids took 1.3 s of every settle."""
+        if len(changed) > self.PATCH_MAX:
+            return self.catalog.chunk_ids()
+        ids = self._chunks.ids
+        runs = sorted((bisect.bisect_left(ids, d + ":"), bisect.bisect_left(ids, d + ";")) for d in changed)
+        out, at = [], 0
+        for lo, hi in runs:
+            out += ids[at:lo]
+            at = max(at, hi)
+        out += ids[at:]
+        for doc_id in sorted(changed):
+            new = self.catalog.chunk_ids_of([doc_id])
+            if new:
+                pos = bisect.bisect_left(out, doc_id + ":")
+                out[pos:pos] = new
+        return out
 
     def header(self, doc_id: str) -> Document | None:
         """A document of the chunk map readers use (without its text): still there while a new version

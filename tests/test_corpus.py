@@ -120,3 +120,33 @@ def test_warm_up_loads_the_model_and_the_corpus_and_works_on_an_empty_index(fres
     a = Assistant.open(seeded_index)
     a.warm_up()
     assert a.index._bm25_loaded and a.index._chunks is not None and "model" in vars(a.index.embedder)
+
+
+def test_settle_patches_the_chunk_ids_readers_use_and_they_match_the_catalog(fresh, corpus, monkeypatch):
+    """After each write this process makes, the chunk ids readers search are those the catalog holds
+    ready, derived from the ids before and the documents changed, not read again whole."""
+    from .conftest import CAMBS_2014, HANTS_2014
+
+    assert fresh.ingest([corpus]).ok
+    fresh.search("vetting")  # readers hold a corpus now
+    reads = []
+    real = fresh.index.catalog.chunk_ids
+    monkeypatch.setattr(fresh.index.catalog, "chunk_ids", lambda: reads.append(1) or real())
+
+    def check():
+        assert fresh.index.chunk_map().ids == real()
+        assert not reads, "the ids were read whole"
+
+    shutil.copy(CAMBS_2014, corpus / CAMBS_2014.name)
+    shutil.copy(HANTS_2014, corpus / HANTS_2014.name)
+    assert len(fresh.ingest([corpus]).added) == 2
+    check()
+    cambs = next(d for d in fresh.documents() if d.source.endswith(CAMBS_2014.name))
+    fresh.remove(cambs.doc_id)
+    check()
+    edited = corpus / HANTS_2014.name  # a new version: its old chunks out, the new ones in
+    edited.write_text(edited.read_text() + "\n\nA paragraph added in a later version of this report.\n")
+    assert len(fresh.ingest([corpus]).replaced) == 1
+    check()
+    hits = fresh.search("paragraph added in a later version", k=3)
+    assert any("added in a later version" in h.text for h in hits)
