@@ -37,13 +37,15 @@ def _kinds(question: str) -> tuple[str, ...]:
 
 
 def matching(assistant, q: Query, question: str) -> list[Tracked]:
-    """Tracked findings for the question's forces, years and topic, most relevant first."""
+    """Tracked findings for the question's forces, years and topic, most relevant first. They are
+    chosen on the findings themselves (kind, years, topic); only the forces of those chosen are followed
+    through their later reports: following every force took 50 s for a first question naming none
+    at a million chunks (docs/BENCHMARKS.md, "Scale")."""
     ft = assistant.follow_through()
     forces = q.forces or sorted({f for d in ft.docs.values() for f in d.forces})
     kinds = _kinds(question)
-    seen, out = set(), []
-    for t in (t for force in forces for t in ft.track(force)):
-        f = t.finding
+    seen, out = set(), []  # (the force it is followed through for, the finding)
+    for force, f in ((force, f) for force in forces for f in ft.findings if force in f.forces and f.kind in TRACKED):
         if f.finding_id in seen or f.kind not in kinds:  # a finding about two forces is tracked for each
             continue
         # "the areas for improvement from 2012" names the year they were made, "in 2014" the report's
@@ -51,25 +53,33 @@ def matching(assistant, q: Query, question: str) -> list[Tracked]:
         if (q.year_from and max(years) < q.year_from) or (q.year_to and min(years) > q.year_to):
             continue
         seen.add(f.finding_id)
-        out.append(t)
+        out.append((force, f))
+    return [_followed(ft, force, f) for force, f in _chosen(ft, q, out)]
+
+
+def _followed(ft, force: str, f) -> Tracked:
+    return next(t for t in ft.track(force) if t.finding.finding_id == f.finding_id)
+
+
+def _chosen(ft, q: Query, out: list) -> list:
     topic = q.topic.strip()
     themes = set(themes_of(topic))
     if not out:
         return []
     if not themes and q.forces:
         # no subject beyond the force ("what did HMIC recommend to Hampshire?"): all of its findings
-        sims = ft.sim(topic, [t.finding.text for t in out]) if topic else None
+        sims = ft.sim(topic, [f.text for _, f in out]) if topic else None
         if sims is None or float(max(sims)) < 0.45:
-            return sorted(out, key=lambda t: (t.finding.year or 0, t.finding.start))[:LIMIT]
+            return sorted(out, key=lambda x: (x[1].year or 0, x[1].start))[:LIMIT]
     if not topic:
         return []
-    sims = ft.sim(topic, [t.finding.text for t in out])
+    sims = ft.sim(topic, [f.text for _, f in out])
     ranked = []
-    for t, sim in zip(out, sims, strict=True):
-        on_theme = bool(themes & set(t.finding.themes))
+    for x, sim in zip(out, sims, strict=True):
+        on_theme = bool(themes & set(x[1].themes))
         if on_theme or sim >= 0.45:
-            ranked.append((float(sim) + (0.3 if on_theme else 0.0), t))
-    return [t for _, t in sorted(ranked, key=lambda x: -x[0])][:LIMIT]
+            ranked.append((float(sim) + (0.3 if on_theme else 0.0), x))
+    return [x for _, x in sorted(ranked, key=lambda r: -r[0])][:LIMIT]
 
 
 def section(assistant, tracked: list[Tracked], existing: list[Citation]) -> tuple[str, list[AnswerSentence],
