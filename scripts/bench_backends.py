@@ -89,7 +89,7 @@ def markdown(starts: dict, enc: dict, diff: float, n_first: int, n_sent: int, si
              "|---|---:|---:|---|"]
     for b, r in starts.items():
         lines.append(f"| {b} | {r['s']:.2f} | {r['rss_mb']:.0f} | {'yes' if r['torch'] else 'no'} |")
-    lines += ["", f"Encoding the 49-chunk report scale.py adds: its {n_first} chunks and opening (what ingest embeds "
+    lines += ["", f"Encoding the 49-chunk report scale.py adds: its {n_first - 1} chunks and opening (what ingest embeds "
               f"before the report is searchable), then its {n_sent} quotable sentences; seconds, median of {rounds} "
               "rounds, backends and batch sizes alternating:", "",
               "| batch size | onnx: chunks | onnx: sentences | torch: chunks | torch: sentences |", "|---:|---:|---:|---:|---:|"]
