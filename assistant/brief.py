@@ -4,6 +4,7 @@ items. Every line cites the report sentence it rests on."""
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
@@ -11,7 +12,7 @@ from ingest.findings import Finding
 from ingest.records import Document
 
 from .citing import SpanCiter
-from .followthrough import Tracked
+from .followthrough import Documents, Tracked
 from .inert import inert
 from .records import Citation
 
@@ -101,9 +102,10 @@ class Brief:
             if items]
 
 
-def build(force: str, tracked: list[Tracked], judgments: list[Finding], docs: dict[str, Document], chunk_at,
+def build(force: str, tracked: list[Tracked], judgments: list[Finding], docs: Mapping[str, Document], chunk_at,
           themes: list[str] | None = None, since: int | None = None) -> Brief:
-    mine = sorted((d for d in docs.values() if force in d.forces), key=lambda d: (d.year or 0, d.title))
+    headers = docs.headers if isinstance(docs, Documents) else docs  # the force's reports, no texts read
+    mine = sorted((d for d in headers.values() if force in d.forces), key=lambda d: (d.year or 0, d.title))
     brief = Brief(force=force, themes=list(themes or []), since=since, generated=date.today().isoformat(),
                   as_of=max((d.year for d in mine if d.year), default=None),
                   reports=[{"doc_id": d.doc_id, "title": d.title, "year": d.year, "period": d.period,

@@ -29,7 +29,7 @@ from index.vectors import ChromaUnavailable, http_client  # noqa: E402
 
 from . import extractive, plainwords, policy, tracked_answer, uploads  # noqa: E402
 from .brief import Brief, build as build_brief  # noqa: E402
-from .followthrough import FollowThrough  # noqa: E402
+from .followthrough import Documents, FollowThrough  # noqa: E402
 from .query import Query, understand  # noqa: E402
 from .records import Answer  # noqa: E402
 from .settings import Settings, SettingsError  # noqa: E402
@@ -332,7 +332,7 @@ class Assistant:
         changed = self.index.sync_findings()
         gen = self.index.catalog.generation()
         if self._follow is None or self._follow[0] != gen or changed:
-            docs = {d.doc_id: d for d in self.index.catalog.documents()}
+            docs = Documents(self.index.catalog.headers(), self.index.catalog.document)
             # what was read for the corpus before stays valid: a new report does not make the next
             # question embed every earlier paragraph again (bounded: ~0.8 GB of vectors at the cap)
             earlier = self._follow[1] if self._follow is not None else None

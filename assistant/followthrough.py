@@ -7,8 +7,11 @@ sentence of a report, kept with its span so it is cited like any passage.
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -112,6 +115,43 @@ def _sentences(doc: Document, start: int, end: int) -> list[tuple[int, int]]:
     return out
 
 
+class Documents(Mapping):
+    """Documents by id for follow-through: every header held (forces, year, title, sections), a
+    document's text read from the catalog when it is looked up, the KEEP most recent kept. Holding every
+    text was ~1 GB at a million chunks, read by warm-up before anyone asked (docs/BENCHMARKS.md, "Scale").
+    Iterate over `headers` for what every document has; `docs[doc_id]` is the whole document."""
+    KEEP = 256
+
+    def __init__(self, headers: dict[str, Document], read: Callable[[str], Document | None]):
+        self.headers, self._read = headers, read
+        self._kept: OrderedDict[str, Document] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __getitem__(self, doc_id: str) -> Document:
+        with self._lock:
+            doc = self._kept.get(doc_id)
+            if doc is not None:
+                self._kept.move_to_end(doc_id)
+                return doc
+        doc = self._read(doc_id) if doc_id in self.headers else None
+        if doc is None:  # not in this corpus, or taken out since
+            raise KeyError(doc_id)
+        with self._lock:
+            self._kept[doc_id] = doc
+            while len(self._kept) > self.KEEP:
+                self._kept.popitem(last=False)
+        return doc
+
+    def __contains__(self, doc_id: object) -> bool:
+        return doc_id in self.headers
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.headers)
+
+    def __len__(self) -> int:
+        return len(self.headers)
+
+
 # a quoted finding's origin is sought in the paragraphs of the earlier report's chunks nearest it
 ORIGIN_CHUNKS = 8
 
@@ -122,10 +162,12 @@ class FollowThrough:
     when it has none); `earlier`, the instance for the corpus before, whose embedded texts and
     documents' status sentences still hold (a doc_id names one text)."""
 
-    def __init__(self, findings: list[Finding], docs: dict[str, Document], embed,
+    def __init__(self, findings: list[Finding], docs: Mapping[str, Document], embed,
                  passages: Callable[[str], tuple[list[tuple[int, int]], np.ndarray] | None] | None = None,
                  earlier: "FollowThrough | None" = None):
         self.findings, self.docs, self.embed, self.passages = findings, docs, embed, passages
+        # what every document has, without reading texts: the headers of Documents, or the documents
+        self.headers: Mapping[str, Document] = docs.headers if isinstance(docs, Documents) else docs
         self._vec: dict[str, np.ndarray] = earlier._vec if earlier is not None else {}
         self._statements: dict[str, list[tuple[int, int, str, int | None, list[str]]]] = \
             {d: v for d, v in earlier._statements.items() if d in docs} if earlier is not None else {}
@@ -151,7 +193,7 @@ class FollowThrough:
 
     def _track(self, force: str) -> list[Tracked]:
         mine = [f for f in self.findings if force in f.forces]
-        docs = [d for d in self.docs.values() if force in d.forces]
+        docs = [self.docs[d] for d, h in self.headers.items() if force in h.forces]
         newest = max((d.year for d in docs if d.year), default=None)
         out = []
         groups: dict[str, list[Finding]] = {}

@@ -42,7 +42,7 @@ def matching(assistant, q: Query, question: str) -> list[Tracked]:
     through their later reports: following every force took 50 s for a first question naming none
     at a million chunks (docs/BENCHMARKS.md, "Scale")."""
     ft = assistant.follow_through()
-    forces = q.forces or sorted({f for d in ft.docs.values() for f in d.forces})
+    forces = q.forces or sorted({f for d in ft.headers.values() for f in d.forces})
     kinds = _kinds(question)
     seen, out = set(), []  # (the force it is followed through for, the finding)
     for force, f in ((force, f) for force in forces for f in ft.findings if force in f.forces and f.kind in TRACKED):
