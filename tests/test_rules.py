@@ -16,7 +16,7 @@ from ingest import dates, furniture, metadata, programmes
 # in the form each class of publication prints (other forces, dates and wording): no text of the
 # development set is copied here.
 FURNITURE = [
-    [("HMICFRS PEEL page", "Skip to content"), ("PCC site", "skip to main content")],
+    [("HMICFRS PEEL page", "Skip to Content"), ("PCC site", "skip to main content")],
     [("HMICFRS site", "Menu"), ("PDF host", "<<"), ("gov.uk", "Search")],
     [("CJJI site", "Are you OK with cookies?"), ("gov.uk", "Cookies on GOV.UK")],
     [("archived PEEL page", "Planned website downtime"), ("another archived PEEL page", "Planned Website Downtime")],
@@ -29,7 +29,7 @@ FURNITURE = [
     [("joint inspection page", "Print this document"), ("gov.uk guidance", "Share this page")],
     [("PEEL force page", "Read more about Kent"), ("another PEEL force page", "Read more about Essex 2017")],
     [("PEEL force page", "Contact Anne Example"), ("another PEEL force page", "Contact John Sample")],
-    [("HMICFRS news release", "Get the report"), ("aggregator news item", "Get the report : Stalking thematic")],
+    [("HMICFRS news release", "Get the Report"), ("aggregator news item", "Get the Report : Stalking thematic")],
     [("Welsh force's PEEL page", "Os hoffech chi ddarllen hwn yn Gymraeg"), ("another Welsh page", "Cymraeg")],
     [("PCC site", "Change text size"), ("force site", "A A A")],
     [("PDF host copy of a custody report", "Post on 12-Mar-2021"), ("PDF host copy of a PEEL report", "Upload: others"),
@@ -125,7 +125,7 @@ PILLAR_CUES = [
      ("PEEL 2014 page", "Kent Police must act with integrity and provide a service people can trust")],
     [("PEEL 2015 page", "HMIC assessed how well led the force is"), ("PEEL 2016 page", "PEEL: Police leadership 2016")],
     [("PEEL 2015 page", "Surrey: a summary\nOTHER INSPECTIONS\nsee the thematic list"),
-     ("another PEEL 2015 page", "Humberside\nOther inspections\nJoint work with probation")],
+     ("another PEEL 2015 page", "Humberside\nOther Inspections\nJoint work with probation")],
 ]
 KIND_RULES = [
     [("PCC", "RESPONSE ON HMIC PEEL LEGITIMACY REPORT DECEMBER 2017"),
