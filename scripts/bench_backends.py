@@ -11,7 +11,6 @@ import argparse
 import json
 import os
 import platform
-import re
 import statistics
 import subprocess
 import sys
@@ -21,6 +20,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchmarks_md import write_section  # noqa: E402  (scripts/ is on the path of a script run)
 
 REPORT = ROOT / "data" / "reports" / "000_d608bf2d84913752.txt"  # the 49-chunk report scale.py adds
 
@@ -113,12 +114,7 @@ def main() -> None:
     section = markdown(starts, enc, diff, n_first, n_sent, sizes, args.rounds)
     print(section)
     if args.out:
-        text = args.out.read_text() if args.out.exists() else "# Benchmarks\n"
-        if re.search(r"^## Embedding backends\n", text, re.M):
-            text = re.sub(r"^## Embedding backends\n.*?(?=^## |\Z)", lambda _: section + "\n", text, flags=re.S | re.M)
-        else:
-            text = text.rstrip() + "\n\n" + section
-        args.out.write_text(text)
+        write_section(args.out, "Embedding backends", section)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ import argparse
 import json
 import os
 import platform
-import re
 import socket
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import httpx
+from benchmarks_md import write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -140,13 +140,6 @@ def markdown(runs: list[Run], workers: int = 1) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_section(path: Path, section: str) -> None:
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    pattern = re.compile(r"^## API load\n.*?(?=^## |\Z)", re.S | re.M)
-    text = pattern.sub(section + "\n", text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--url", default=None, help="API base URL on loopback (default: the server --serve starts)")
@@ -186,7 +179,7 @@ def main() -> int:
     if args.json:
         args.json.write_text(json.dumps([asdict(r) for r in runs], indent=2))
     if args.out:
-        write_section(args.out, text)
+        write_section(args.out, "API load", text)
     return 1 if any(r.errors for r in runs) else 0
 
 

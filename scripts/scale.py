@@ -17,7 +17,6 @@ import json
 import os
 import platform
 import random
-import re
 import resource
 import shutil
 import statistics
@@ -31,6 +30,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchmarks_md import write_section  # noqa: E402  (scripts/ is on the path of a script run)
 
 from ingest.chunk import context_line, sentence_spans  # noqa: E402
 from ingest.forces import FORCES  # noqa: E402
@@ -273,12 +274,7 @@ def main() -> None:
     table = markdown(rows)
     print(table)
     if args.out:
-        text = args.out.read_text() if args.out.exists() else "# Benchmarks\n"
-        if re.search(r"^## Scale\n", text, re.M):
-            text = re.sub(r"^## Scale\n.*?(?=^## |\Z)", lambda _: table + "\n", text, flags=re.S | re.M)
-        else:
-            text = text.rstrip() + "\n\n" + table
-        args.out.write_text(text)
+        write_section(args.out, "Scale", table)
 
 
 if __name__ == "__main__":
