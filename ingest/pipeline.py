@@ -10,7 +10,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
-
 from . import loaders, metadata
 from .chunk import chunk_document
 from .clean import clean
@@ -125,8 +124,9 @@ def build_document(path: Path, fhash: str, count_tokens: Callable[[str], int] | 
 
 
 # Documents are embedded together, a group of about this many texts (chunks and openings) per call;
-# their quotable sentences likewise, once the documents are searchable. One call per document ran at 77% of the encoder's throughput over the same texts, its tail
-# batches half full or mixing chunks with short sentences, all padded to the longest (docs/BENCHMARKS.md).
+# their quotable sentences likewise, once the documents are searchable. One call per document ran at 77%
+# of the encoder's throughput over the same texts, its tail batches half full or mixing chunks with short
+# sentences, all padded to the longest (docs/BENCHMARKS.md).
 GROUP_TEXTS = 2048
 GROUP_CHARS = 40_000_000  # and at most this much document text held while a group fills
 
