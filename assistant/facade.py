@@ -28,6 +28,7 @@ from index.store import Index, IndexMismatch  # noqa: E402
 from index.vectors import ChromaUnavailable, http_client  # noqa: E402
 
 from . import extractive, plainwords, policy, tracked_answer, uploads  # noqa: E402
+from .backfill import SentenceBackfill  # noqa: E402
 from .brief import Brief, build as build_brief  # noqa: E402
 from .followthrough import Documents, FollowThrough  # noqa: E402
 from .query import Query, understand  # noqa: E402
@@ -112,7 +113,7 @@ def writes(fn):
     (index/locks.py)."""
     @functools.wraps(fn)
     def run(self: "Assistant", *args, **kwargs):
-        with _stores(self), self.index.writer.hold(waiting=self.on_writer_wait):
+        with _stores(self), self._backfill.giving_way(), self.index.writer.hold(waiting=self.on_writer_wait):
             self._writing += 1
             try:
                 return fn(self, *args, **kwargs)
@@ -135,6 +136,7 @@ class Assistant:
         self._docs: dict[str, Document] = {}
         self._llm = None  # built on first use of mode="llm", then reused
         self._follow: tuple[int, FollowThrough] | None = None  # per corpus generation: it caches embeddings
+        self._backfill = SentenceBackfill(index)  # sentence vectors, stored after a write returns
 
     @classmethod
     def open(cls, index_dir: str | Path | None = None, **overrides) -> "Assistant":
@@ -183,8 +185,19 @@ class Assistant:
         if not self.index.lock.holding() and self.index.refresh():
             self._docs.clear()
 
-    def close(self) -> None:
+    def close(self, wait: bool = True) -> None:
+        """Close the index, once the sentence vectors writes left to the background are stored (or,
+        with `wait` False, after the group being stored: the next ingest stores the rest)."""
+        if wait:
+            self._backfill.wait()
+        self._backfill.stop()
         self.index.close()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Until the work writes leave to the background is done (the sentence vectors of the documents
+        they added, assistant/backfill.py): True, or False if `timeout` seconds pass first. Answers
+        do not need it; a script that times answers, or exits at once, may."""
+        return self._backfill.wait(timeout)
 
     def index_writer(self) -> int | None:
         """The process id of whoever is writing to this index now (another ingest), or None."""
@@ -193,10 +206,14 @@ class Assistant:
     @writes
     def ingest(self, paths: list[str | Path], prune: bool = False,
                progress: Callable[[int, int, str, str], None] | None = None) -> IngestReport:
+        """Index these files and folders; returns when the documents are searchable and answerable.
+        Their sentence vectors (which make answers faster) are stored in the background: `wait()`."""
         self._docs.clear()
-        return ingest(self.index, [Path(p) for p in paths], prune=prune,
-                      max_tokens=self.settings.chunk_tokens, max_text_mb=self.settings.max_document_mb,
-                      progress=progress)
+        report = ingest(self.index, [Path(p) for p in paths], prune=prune,
+                        max_tokens=self.settings.chunk_tokens, max_text_mb=self.settings.max_document_mb,
+                        progress=progress, sentences=False)
+        self._backfill.request()  # also what an interrupted earlier run left
+        return report
 
     @writes
     def upload(self, name: str, data: bytes) -> uploads.UploadResult:

@@ -115,6 +115,7 @@ def run(dataset: Path, corpus: Path, modes: list[str] | None = None, index_dir: 
     progress(f"indexing {corpus} into {index_dir}")
     assistant = Assistant.open(index_dir, **{k: v for k, v in overrides.items() if k != "index"})
     report = assistant.ingest([corpus], prune=True)
+    assistant.wait()  # sentence vectors stored: the answers' timings are of a settled index
     if not assistant.documents():
         raise EvalError(f"nothing in {corpus} could be indexed: {[f.reason for f in report.failed]}")
     root = corpus.resolve()

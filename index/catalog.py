@@ -184,6 +184,15 @@ class Catalog:
             out.update((r[0], SentenceVectors.from_blobs(*r)) for r in rows)
         return out
 
+    def have_sentences(self, chunk_ids: list[str]) -> set[str]:
+        """Which of these chunks have stored sentence vectors (their ids only, no vector is read)."""
+        out: set[str] = set()
+        for i in range(0, len(chunk_ids), 500):  # SQLite caps the number of bound parameters
+            part = chunk_ids[i:i + 500]
+            out.update(r[0] for r in self.db.execute(
+                f"SELECT chunk_id FROM sentences WHERE chunk_id IN ({','.join('?' * len(part))})", part))
+        return out
+
     def without_sentences(self) -> list[str]:
         """Ready documents with chunks that have no stored sentence vectors: fewer sentence rows than
         chunks. Counted over the two doc_id indexes: a join reads every chunk's row, 2.6–29 s on each

@@ -104,8 +104,12 @@ class ChromaCatalog:
     def without_chunk_vectors(self) -> list[str]:
         return []
 
+    def have_sentences(self, chunk_ids: list[str]) -> set[str]:
+        return set(self.sentence_rows.get(ids=list(chunk_ids), include=[])["ids"]) if chunk_ids else set()
+
     def without_sentences(self) -> list[str]:
-        have = {m["doc_id"] for m in self.sentence_rows.get(include=["metadatas"])["metadatas"]}
+        # ids only: a row's metadata carries its vectors, megabytes a report
+        have = {i.rpartition(":")[0] for i in self.sentence_rows.get(include=[])["ids"]}
         return sorted({c.doc_id for c in self.chunks()} - have)
 
     def commit(self, doc_id: str, replaced: list[str]) -> None:

@@ -332,30 +332,59 @@ class Index:
     SENTENCE_GROUP = 256
 
     def add_missing_sentences(self) -> int:
-        """Documents without sentence vectors or shape keys get them: those ingest has just made
-        searchable, and those of indexes built before they were stored (run by ingest, a writer);
-        returns how many documents were brought up to date."""
-        vectors, shapes = set(self.catalog.without_sentences()), set(self.catalog.without_shapes())
-        dense = set(self.catalog.without_chunk_vectors())
-        waiting: list[Chunk] = []  # several documents' chunks, embedded together
+        """Every document brought up to date (the synchronous upkeep of an ingest, a writer): returns
+        how many documents were (see `upgrade` and `add_sentences`)."""
+        upgraded = self.upgrade()
+        missing = self.without_sentences()
+        self.add_sentences(missing)
+        return len(set(upgraded) | set(missing))
 
-        def flush() -> None:
-            if waiting:
-                self.catalog.put_sentences(embed_sentences(waiting, self.embedder.embed))
-                waiting.clear()
-
-        for doc_id in sorted(vectors | shapes | dense):
+    def upgrade(self) -> list[str]:
+        """Documents of an index built before shape keys or the catalog's chunk vectors were stored get
+        them, with no embedding (the chunk vectors are copied from Chroma); returns their doc_ids."""
+        shapes, dense = set(self.catalog.without_shapes()), set(self.catalog.without_chunk_vectors())
+        for doc_id in sorted(shapes | dense):
             chunks = self.catalog.chunks(doc_id)
-            if doc_id in vectors:
-                waiting.extend(chunks)
-                if len(waiting) >= self.SENTENCE_GROUP:
-                    flush()
             if doc_id in shapes:
                 self.catalog.put_shapes(doc_id, boilerplate.document_keys(chunks))
-            if doc_id in dense and chunks:  # copied from Chroma, not embedded again
+            if doc_id in dense and chunks:
                 self.catalog.put_chunk_vectors(doc_id, self.vectors.embeddings([c.chunk_id for c in chunks]))
+        return sorted(shapes | dense)
+
+    def without_sentences(self) -> list[str]:
+        """Ready documents with chunks that have no stored sentence vectors: those ingest has just made
+        searchable, and those of indexes built before sentence vectors were stored."""
+        return sorted(self.catalog.without_sentences())
+
+    def add_sentences(self, doc_ids: list[str], budget: int | None = None) -> list[str]:
+        """The quotable sentences of these documents' chunks embedded (SENTENCE_GROUP chunks a call) and
+        stored, for the chunks still indexed and still without them: another writer may have removed
+        a document, or stored them, since the list was made. With a `budget`, documents are taken until
+        that many chunks are done (a background writer holds the writer lock that long at a time);
+        returns the doc_ids not reached."""
+        waiting: list[Chunk] = []  # several documents' chunks, embedded together
+        done = 0
+
+        def flush() -> None:
+            nonlocal done
+            if waiting:
+                self.catalog.put_sentences(embed_sentences(waiting, self.embedder.embed))
+                done += len(waiting)
+                waiting.clear()
+
+        for n, doc_id in enumerate(doc_ids):
+            if budget is not None and done + len(waiting) >= budget:
+                flush()
+                return list(doc_ids[n:])
+            if (status := self.catalog.status(doc_id)) is None or status[1] != "ready":
+                continue
+            chunks = self.catalog.chunks(doc_id)
+            have = self.catalog.have_sentences([c.chunk_id for c in chunks])
+            waiting.extend(c for c in chunks if c.chunk_id not in have)
+            if len(waiting) >= self.SENTENCE_GROUP:
+                flush()
         flush()
-        return len(vectors | shapes | dense)
+        return []
 
     def boilerplate(self) -> set[int]:
         """Keys of sentence shapes printed in several documents (ingest/boilerplate.py), per corpus."""

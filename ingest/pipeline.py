@@ -43,6 +43,8 @@ class IngestReport:
     seconds: dict[str, float] = field(default_factory=dict)
     # seconds from the start until readers could search and answer from every document written
     searchable_after: float | None = None
+    # the sentence vectors were left to the caller (the Assistant stores them in the background)
+    sentences_later: bool = False
 
     @contextmanager
     def timed(self, stage: str):
@@ -149,17 +151,19 @@ class _Prepared:
 
 
 def ingest(index, paths: list[Path], prune: bool = False, max_tokens: int = 200, max_text_mb: float = 20,
-           progress: Callable[[int, int, str, str], None] | None = None) -> IngestReport:
+           progress: Callable[[int, int, str, str], None] | None = None, sentences: bool = True) -> IngestReport:
     """Documents written (chunks and their vectors) and made searchable first; then the vectors of their
     quotable sentences, which only make answers faster: until they are stored, an answer embeds the
     sentences it scores, as for an index built before they were. At 100k chunks this made a 49-chunk
     report searchable in ~4 s instead of ~7 (docs/BENCHMARKS.md "Scale"). An ingest stopped between
-    the two leaves documents the next ingest gives sentence vectors to (upkeep)."""
+    the two leaves documents the next ingest gives sentence vectors to (upkeep). With `sentences`
+    False both are left to the caller (`index.without_sentences()`, `index.add_sentences()`), which
+    returns at searchable and stores them in the background (assistant/backfill.py)."""
     started = time.perf_counter()
-    report = IngestReport()
+    report = IngestReport(sentences_later=not sentences)
     with report.timed("upkeep"):
         report.repaired = index.repair()
-        report.upgraded = index.add_missing_sentences()
+        report.upgraded = index.add_missing_sentences() if sentences else len(index.upgrade())
     files = discover([Path(p) for p in paths], report)
     done = 0
 
@@ -189,7 +193,7 @@ def ingest(index, paths: list[Path], prune: bool = False, max_tokens: int = 200,
     with report.timed("settle"):
         index.settle(changed=report.changed)
     report.searchable_after = round(time.perf_counter() - started, 3)
-    if report.added or report.replaced:
+    if sentences and (report.added or report.replaced):
         with report.timed("sentences"):
             index.add_missing_sentences()
     return report

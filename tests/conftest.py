@@ -28,7 +28,7 @@ def seeded_index(tmp_path_factory) -> Path:
     assistant = Assistant.open(path)
     report = assistant.ingest([SEEDS])
     assert report.ok and len(report.added) == 5, report.to_dict()
-    assistant.close()
+    assistant.close()  # once the sentence vectors are stored
     return path
 
 
