@@ -421,6 +421,7 @@ def test_a_new_report_does_not_make_follow_through_read_the_earlier_ones_again(f
     the next question embeds only what the new report brings."""
     shutil.copy(CAMBS_2014, corpus / CAMBS_2014.name)
     assert fresh.ingest([corpus]).ok
+    assert fresh.wait(timeout=120)  # the spy below is for follow-through, not the ingest's sentence vectors
     embedded: list[str] = []
     real = fresh.index.embedder.embed
     monkeypatch.setattr(fresh.index.embedder, "embed", lambda texts: embedded.extend(texts) or real(texts))
@@ -431,6 +432,7 @@ def test_a_new_report_does_not_make_follow_through_read_the_earlier_ones_again(f
     assert seen
     shutil.copy(HANTS_2014, corpus / HANTS_2014.name)
     assert fresh.ingest([corpus]).added
+    assert fresh.wait(timeout=120)
     embedded.clear()
     second = fresh.follow_through()
     assert second is not first
