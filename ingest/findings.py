@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from .chunk import sentence_spans
 from .records import Document
 
-EXTRACTOR_VERSION = "4"  # bump when a rule changes: stored findings are then extracted again
+EXTRACTOR_VERSION = "5"  # bump when a rule changes: stored findings are then extracted again
 
 KINDS = ("recommendation", "area_for_improvement", "cause_of_concern", "judgment", "response")
 GRADES = ("Outstanding", "Good", "Adequate", "Requires improvement", "Inadequate")
@@ -85,6 +85,15 @@ ADDRESSED_RE = re.compile(r"(The force|The constabulary|(All )?forces|Chief cons
                           r"\b(should|must|needs? to)\b")
 # PEEL 2021+ numbers them under each question ("Area for improvement 1", "Cause of concern 2:")
 HEADING_RE = re.compile(r"^(?P<h>Recommendations?|Areas? for improvement|Causes? of concern)(?: \d{1,2})?:?$", re.I)
+# a sentence announcing the recommendations listed under it: "HMI … made three recommendations in this
+# report:" (thematic overviews), "Our cause of concern … had two accompanying recommendations:" (letters)
+ANNOUNCED_RE = re.compile(r"\b(?:made|makes?|had|has|have|sets? out|are|were|following)\b[^.:]{0,60}?"
+                          r"\brecommendations?\b[^.:]{0,60}:$", re.I)
+# the stem of a list of recommendations: "Within three months, <force> should:" (PEEL causes of concern
+# and their letters), "By March 2022, chief constables should:" (thematic reports); each item is one
+ADDRESSED_STEM_RE = re.compile(r"^(?:(?:Within|By) [^,:.]{2,40},\s*)?[^.:]{2,80}?\b(?:should|must)\b[^.:]{0,20}:$", re.I)
+# list items as the cleaned text keeps them: bullets ("- ") and numbered items ("1. ", "2) ", "(3) ")
+ITEM_RE = re.compile(r"^(?:[-•*] |\(?\d{1,2}[.)] )")
 
 
 @dataclass
@@ -142,11 +151,12 @@ class _Para:
 
     @property
     def bullet(self) -> bool:
-        return self.text.startswith(("- ", "• ", "* "))
+        return ITEM_RE.match(self.text) is not None
 
     @property
     def body_start(self) -> int:
-        return self.start + 2 if self.bullet else self.start
+        m = ITEM_RE.match(self.text)
+        return self.start + m.end() if m else self.start
 
 
 def paragraphs(text: str) -> list[_Para]:
@@ -230,6 +240,16 @@ def extract(doc: Document) -> list[Finding]:
             if items:  # one recommendation: the sentence that introduces it and its parts
                 b.add("recommendation", p.start, items[-1].end, year=int(m["year"]), quoted=True,
                       audience="all forces" if "all forces" in p.text else "force")
+        elif ANNOUNCED_RE.search(p.text) and len(p.text) < 250 and (items := _bullets(paras, i + 1)):
+            # announced, then listed: each item one recommendation (a stem between them is the rule below)
+            for k, q in enumerate(items):
+                b.add("recommendation", q.body_start, q.end, audience=_audience(q.text[q.body_start - q.start:]),
+                      group=f"{doc.doc_id}:{p.start}", position=k)
+        elif ADDRESSED_STEM_RE.match(p.text) and len(p.text) < 160 and (items := _bullets(paras, i + 1)):
+            audience = _audience(re.sub(r"^(?:(?:Within|By) [^,]+,\s*)", "", p.text))
+            for k, q in enumerate(items):
+                b.add("recommendation", q.body_start, q.end, audience=audience,
+                      group=f"{doc.doc_id}:{p.start}", position=k)
         elif m := HEADING_RE.match(p.text):
             kind = {"r": "recommendation", "a": "area_for_improvement", "c": "cause_of_concern"}[m["h"][0].lower()]
             items = _bullets(paras, i + 1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -148,6 +149,68 @@ def test_cause_of_concern_and_areas_under_headings(fresh, tmp_path):
             "quickly enough.") in kinds
     assert ("area_for_improvement", "The force should make sure its vetting backlog is cleared.") in kinds
     assert any(f.kind == "judgment" and f.grade == "Inadequate" and f.question is None for f in found)
+
+
+def _findings_of(tmp_path, name: str, text: str):
+    path = tmp_path / name
+    path.write_text(text)
+    doc, _ = build_document(path, "")
+    return doc, extract(doc)
+
+
+def test_recommendations_announced_then_listed_numbered_or_under_a_stem(tmp_path):
+    """Two forms of real publications (thematic overviews, cause-of-concern letters): a sentence announcing
+    the recommendations, then a numbered list, or a stem ("Within N months, <force> should:") and bullets.
+    Each item is one recommendation, its text without the list mark; the two lists are groups."""
+    doc, found = _findings_of(tmp_path, "thematic.txt", (
+        "Policing the night-time economy: an inspection\n\nPublished: 3 March 2023\n\n"
+        "Inspectors examined how forces plan for busy weekend nights.\n\n"
+        "The inspector made two recommendations in this report:\n\n"
+        "1. Chief constables should review how they staff their control rooms on Friday and Saturday nights.\n\n"
+        "2. The College of Policing should publish guidance on licensing partnerships.\n\n"
+        "Our work continues next year.\n"))
+    recs = [f for f in found if f.kind == "recommendation"]
+    assert [f.text for f in recs] == [
+        "Chief constables should review how they staff their control rooms on Friday and Saturday nights.",
+        "The College of Policing should publish guidance on licensing partnerships."]
+    assert all(doc.text[f.start:f.end] == f.text for f in recs)
+    assert len({f.group for f in recs}) == 1 and [f.position for f in recs] == [0, 1]
+    assert recs[1].audience == "national"
+
+    doc, found = _findings_of(tmp_path, "letter.txt", (
+        "Wessex Constabulary: cause of concern letter\n\nDear Chief Constable\n\n"
+        "Our cause of concern about answering emergency calls came with two recommendations:\n\n"
+        "Within six months, Wessex Constabulary should:\n\n"
+        "- answer more emergency calls within ten seconds; and\n\n"
+        "- publish how quickly it answers them each month.\n\nYours sincerely\n"))
+    recs = [f for f in found if f.kind == "recommendation"]
+    assert [f.text for f in recs] == ["answer more emergency calls within ten seconds; and",
+                                      "publish how quickly it answers them each month."]
+    assert {f.audience for f in recs} == {"force"} and recs[0].theme == "responding to the public"
+
+
+def test_a_colon_sentence_without_a_list_or_a_recommendation_gives_no_findings(tmp_path):
+    _, found = _findings_of(tmp_path, "news.txt", (
+        "Inspectorate news\n\nThe report has recommendations for forces, which are set out below:\n\n"
+        "Forces have welcomed it.\n\nThe force told us:\n\n- it had hired more staff.\n"))
+    assert [f for f in found if f.kind == "recommendation"] == []
+
+
+def test_realdev_listed_recommendations_are_found(tmp_path):
+    """The two forms above as real publications print them (../shared/realdev, read in place)."""
+    corpus = Path(__file__).resolve().parents[2] / "shared" / "realdev" / "corpus"
+    if not corpus.is_dir():
+        pytest.skip("../shared/realdev is absent (a fresh clone); CI has it")
+    counts = {}
+    for f in sorted(corpus.glob("*.txt")):
+        doc, _ = build_document(f, "")
+        recs = [x for x in extract(doc) if x.kind == "recommendation"]
+        assert all(doc.text[x.start:x.end] == x.text and not x.text.startswith(("1.", "- ")) for x in recs)
+        if recs:
+            counts[f.name] = len(recs)
+    # a thematic overview's numbered three, a letter's stem with the one bullet its excerpt keeps
+    assert sorted(counts.values()) == [1, 3], counts
+    assert len(counts) == 2
 
 
 def test_themes_put_the_specific_subject_first():
