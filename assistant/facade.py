@@ -37,6 +37,7 @@ from .settings import Settings, SettingsError  # noqa: E402
 
 MODES = ("extractive", "llm")
 DROPPABLE = ("forces", "years", "programmes")
+CLOSEST = 3  # sentences a refusal lists, from as many reports, best first
 
 
 class HmiqaError(Exception):
@@ -538,6 +539,8 @@ class Assistant:
             return self._timed(answer, t0, t1)
         if decision.action == policy.REFUSE:
             answer.refused = True
+            answer.closest, _ = extractive.cite(extractive.select(cands, limit=CLOSEST, per_doc=1,
+                                                                  floor=float("-inf")), self.page)
             near = policy.evidence(cands, self.settings.dense_weight, typed_only=False)
             lacking = extractive.lacking(question)
             if lacking and near >= self.settings.refuse_below:
@@ -546,6 +549,8 @@ class Assistant:
             else:
                 answer.answer = (self._filter_line(q) + "The indexed reports do not answer this"
                                  + (f" (closest match scored {best:.2f})." if cands else "."))
+            if answer.closest:
+                answer.answer += " The closest passages are listed; they may not answer it."
             return self._timed(answer, t0, t1)
         cands = decision.pool
         if decision.relaxed:

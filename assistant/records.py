@@ -37,6 +37,9 @@ class Answer:
     mode: str = "extractive"
     notices: list[str] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
+    # on a refusal, the sentences that came closest, cited like any quote but not an answer: a wrong
+    # refusal then still shows the reader the evidence (on realdev most refused answerable questions had it)
+    closest: list[Citation] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -234,6 +234,11 @@ def _print_answer(answer) -> None:
     for c in answer.citations:
         page = f", p. {c.page}" if c.page else ""
         print(f"[{c.n}] {c.title} · {c.force} · {c.year}{page} · § {c.section}")
+    if answer.closest:
+        print("\nClosest passages (not an answer):")
+    for c in answer.closest:
+        page = f", p. {c.page}" if c.page else ""
+        print(f"- “{c.quote}”\n  {c.title} · {c.force} · {c.year}{page} · § {c.section}")
     for notice in answer.notices:
         print(f"note: {notice}", file=sys.stderr)
 

@@ -66,6 +66,7 @@ class AnswerScore:
     cited_sentences: int = 0
     supported_sentences: int = 0
     cites_relevant: bool = False
+    closest_relevant: bool = False  # refused, but the closest passages it listed quote relevant evidence
     first_quote: str = ""
     evidence: float = 0.0  # the answer's best evidence score, compared with `refuse_below`
     inexact: int = 0  # citations whose quote is not an exact substring of the passage cited
@@ -76,7 +77,7 @@ def score_answer(item: Item, answer, chunk_text, file_of) -> AnswerScore:
     s = AnswerScore(item, refused=bool(answer.refused), evidence=float(answer.evidence_score))
     by_n = {c.n: c for c in answer.citations}
     s.first_quote = answer.citations[0].quote if answer.citations else ""
-    s.inexact = sum(c.quote not in chunk_text(c.chunk_id) for c in answer.citations)
+    s.inexact = sum(c.quote not in chunk_text(c.chunk_id) for c in answer.citations + answer.closest)
     if not item.answerable:
         return s
     for sentence in answer.sentences:
@@ -86,10 +87,14 @@ def score_answer(item: Item, answer, chunk_text, file_of) -> AnswerScore:
         s.cited_sentences += 1
         if any(matched(chunk_text(c.chunk_id), file_of(c.doc_id), item.relevant) for c in cites):
             s.supported_sentences += 1
+    def quotes_relevant(citations) -> bool:
+        return any(file_of(c.doc_id) == e.file and (share_held(c.quote, e.quote) >= 0.5 or share_held(e.quote, c.quote) >= 0.5)
+                   for c in citations for e in item.relevant)
+
     if not answer.refused:
-        s.cites_relevant = any(
-            file_of(c.doc_id) == e.file and (share_held(c.quote, e.quote) >= 0.5 or share_held(e.quote, c.quote) >= 0.5)
-            for c in answer.citations for e in item.relevant)
+        s.cites_relevant = quotes_relevant(answer.citations)
+    else:
+        s.closest_relevant = quotes_relevant(answer.closest)
     return s
 
 
@@ -103,6 +108,8 @@ def summarise_answers(scores: list[AnswerScore]) -> dict[str, float]:
         out["answer_recall"] = sum(s.cites_relevant for s in answerable) / len(answerable)
         out["citation_support"] = sum(s.supported_sentences for s in answerable) / cited if cited else 0.0
         out["answered"] = sum(not s.refused for s in answerable) / len(answerable)
+        if wrongly := [s for s in answerable if s.refused]:
+            out["refused_shown"] = sum(s.closest_relevant for s in wrongly) / len(wrongly)
     if unanswerable:
         out["refusal_recall"] = sum(s.refused for s in unanswerable) / len(unanswerable)
     if refused:

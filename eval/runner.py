@@ -26,8 +26,8 @@ MODES = RETRIEVAL_MODES + ANSWER_MODES
 DEFAULT_MODE = "hybrid+filters"  # what `ask`, the app and the API retrieve with
 TOP_K = 10
 RETRIEVAL_COLUMNS = ("hit@1", "hit@3", "hit@5", "hit@10", "recall@5", "recall@10", "MRR@10", "nDCG@10")
-ANSWER_COLUMNS = ("answer_recall", "citation_support", "answered", "refusal_precision", "refusal_recall",
-                  "inexact_quotes")
+ANSWER_COLUMNS = ("answer_recall", "citation_support", "answered", "refused_shown", "refusal_precision",
+                  "refusal_recall", "inexact_quotes")
 
 
 class EvalError(ValueError):
@@ -295,9 +295,11 @@ def to_markdown(r: EvalRun, misses: bool = True) -> str:
     if answers:
         out += ["", "## Answers (all questions)", "",
                 "Answer recall: share of answerable questions whose answer cites a relevant quote. Citation "
-                "support: share of cited sentences whose passage holds relevant evidence. Refusal precision and "
-                "recall: on the unanswerable questions. Inexact quotes: citations, over all questions, whose quote "
-                "is not an exact substring of the passage cited.", "",
+                "support: share of cited sentences whose passage holds relevant evidence. Refused shown: of the "
+                "answerable questions refused, the share whose closest passages (listed with a refusal, not as an "
+                "answer) quote relevant evidence. Refusal precision and recall: on the unanswerable questions. "
+                "Inexact quotes: citations and closest passages, over all questions, whose quote is not an exact "
+                "substring of the passage cited.", "",
                 "| mode | " + " | ".join(ANSWER_COLUMNS) + " | median ms |", "|---|" + "---:|" * (len(ANSWER_COLUMNS) + 1)]
         for m in answers:
             out.append(f"| {m.name} | " + " | ".join(_fmt(m.summary.get(c)) for c in ANSWER_COLUMNS)

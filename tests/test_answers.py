@@ -43,6 +43,23 @@ def test_questions_the_reports_cannot_answer_are_refused(seeded, question, why):
     assert why in answer.answer
 
 
+def test_a_refusal_lists_the_closest_passages_as_exact_quotes_not_as_an_answer(seeded):
+    """A refusal is a threshold's judgement: the sentences that came closest are listed apart from the
+    answer (no answer sentence cites them), so a wrong refusal still shows the evidence."""
+    answer = seeded.ask("What did HMIC say about police use of drones?")
+    assert answer.refused and not answer.citations and not answer.sentences
+    assert "closest passages are listed; they may not answer it" in answer.answer
+    closest = answer.closest
+    assert 1 <= len(closest) <= 3 and [c.n for c in closest] == list(range(1, len(closest) + 1))
+    assert len({c.doc_id for c in closest}) == len(closest)  # one from each report
+    chunks = seeded.passages()
+    for c in closest:
+        assert c.quote in chunks[c.chunk_id].text
+        assert seeded.document(c.doc_id).text[c.start:c.end] == c.quote
+    assert "closest" in answer.to_dict() and answer.to_dict()["closest"][0]["quote"] == closest[0].quote
+    assert not seeded.ask("What progress has been made on vetting since 2014?").closest  # an answer has none
+
+
 def test_empty_force_filter_shows_labelled_evidence_without_it(seeded):
     answer = seeded.ask("What did HMIC find about vetting in Kent Police?")
     assert "Closest evidence without the force filter (not about Kent)" in answer.answer

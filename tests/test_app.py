@@ -64,6 +64,18 @@ def test_chat_answers_with_a_timeline_sources_and_removable_filter_chips(seeded_
     assert "years 2014 onward" not in again and "### 2014" in again, "re-asked without the years filter"
 
 
+def test_a_refusal_shows_the_closest_passages_apart_from_the_answer(seeded_index, monkeypatch):
+    at = app(seeded_index, monkeypatch)
+    at.chat_input[0].set_value("What did HMIC say about police use of drones?").run()
+    assert not at.exception and not at.error
+    assert any("do not answer this" in m.value for m in at.markdown)
+    assert any(m.value.startswith("**Closest passages** (not an answer") for m in at.markdown)
+    assert not any(m.value == "**Sources**" for m in at.markdown)
+    labels = [e.label for e in at.expander]
+    assert labels and all(label.startswith("“") for label in labels), labels
+    assert any("<mark" in m.value for m in at.markdown), "each passage shows the closest sentence marked"
+
+
 def test_empty_index_says_how_to_add_reports(tmp_path, monkeypatch):
     at = app(tmp_path / "empty", monkeypatch)
     assert "Corpus" in at.warning[0].value and "hmiqa ingest" in at.warning[0].value

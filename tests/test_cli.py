@@ -57,3 +57,11 @@ def test_stats(seeded_index):
     stats = json.loads(out.stdout)
     assert stats["documents"] == 5 and stats["chunks"] == stats["vectors"] > 100
     assert stats["forces"] == ["Cambridgeshire", "Hampshire"]
+
+
+def test_a_refused_question_prints_the_closest_passages_apart(seeded_index):
+    out = hmiqa("ask", "What did HMIC say about police use of drones?", index=seeded_index)
+    assert out.returncode == 0, out.stderr
+    answer, _, rest = out.stdout.partition("Closest passages (not an answer):")
+    assert "do not answer this" in answer and "Sources:" not in out.stdout
+    assert rest.count("\n- “") >= 1

@@ -131,6 +131,28 @@ def test_a_quote_that_is_not_in_its_passage_is_counted_as_inexact():
     assert summarise_answers([exact, loose])["inexact_quotes"] == 1
 
 
+def test_a_refusal_whose_closest_passages_quote_the_evidence_is_counted_as_shown():
+    from assistant.records import Answer, Citation
+    from eval.dataset import Item
+    from eval.metrics import score_answer, summarise_answers
+    passage = "The force reduced its vetting backlog from 18 percent to 16.7 percent. Training continues."
+    item = Item(id="x", question="What happened to the vetting backlog?", kind="fact",
+                relevant=[Evidence(file="a.txt", quote="reduced its vetting backlog from 18 percent")])
+
+    def refused(quote: str) -> Answer:
+        near = Citation(n=1, chunk_id="c", doc_id="d", title="t", force="", year=2020, section="", page=None,
+                        quote=quote, start=0, end=len(quote))
+        return Answer(question=item.question, answer="The indexed reports do not answer this.", refused=True,
+                      closest=[near])
+
+    shown = score_answer(item, refused("The force reduced its vetting backlog from 18 percent to 16.7 percent."),
+                         lambda _: passage, lambda _: "a.txt")
+    hidden = score_answer(item, refused("Training continues."), lambda _: passage, lambda _: "a.txt")
+    assert shown.closest_relevant and not hidden.closest_relevant and not shown.cites_relevant
+    summary = summarise_answers([shown, hidden])
+    assert summary["refused_shown"] == 0.5 and summary["answer_recall"] == 0.0
+
+
 def test_eval_runs_on_a_corpus_and_questions_it_has_never_seen(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()

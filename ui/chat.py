@@ -141,6 +141,18 @@ def _source(assistant, doc_id: str, start: int, end: int):
     st.iframe(report_html(doc.text, start, end), height=520)  # our own escaped HTML: the report as data
 
 
+def _source(i: int, c, label: str, chunks, key: str | None = None) -> None:
+    """A cited sentence in its passage, highlighted, with a way into the whole report."""
+    with st.expander(label):
+        chunk = chunks.get(c.chunk_id)
+        if chunk is not None:
+            st.markdown(passage_html(chunk.text, c.quote, c.start - chunk.start), unsafe_allow_html=True)
+        else:
+            st.markdown(f"> {inert(c.quote)}")
+        st.button("Open the whole report here", key=key or f"open-{i}-{c.n}", on_click=_open_source,
+                  args=(c.doc_id, c.start, c.end))
+
+
 def _render(assistant, i: int, turn: Turn, caller, mode, k, chunks):
     with st.chat_message("user"):
         st.markdown(turn.question)
@@ -154,14 +166,13 @@ def _render(assistant, i: int, turn: Turn, caller, mode, k, chunks):
             st.markdown("**Sources**")
         for c in a.citations:
             page = f" · p. {c.page}" if c.page else ""
-            with st.expander(f"[{c.n}] {c.title} · {c.force or 'no force'} · {c.year}{page} · § {c.section[:80]}"):
-                chunk = chunks.get(c.chunk_id)
-                if chunk is not None:
-                    st.markdown(passage_html(chunk.text, c.quote, c.start - chunk.start), unsafe_allow_html=True)
-                else:
-                    st.markdown(f"> {inert(c.quote)}")
-                st.button("Open the whole report here", key=f"open-{i}-{c.n}", on_click=_open_source,
-                          args=(c.doc_id, c.start, c.end))
+            _source(i, c, f"[{c.n}] {c.title} · {c.force or 'no force'} · {c.year}{page} · § {c.section[:80]}", chunks)
+        if a.closest:
+            st.markdown("**Closest passages** (not an answer: they may not say what was asked)")
+        for c in a.closest:
+            page = f" · p. {c.page}" if c.page else ""
+            _source(i, c, f"“{c.quote[:90]}{'…' if len(c.quote) > 90 else ''}” · {c.title} · {c.year}{page}",
+                    chunks, key=f"closest-{i}-{c.n}")
         if not turn.rated:
             rating = st.feedback("thumbs", key=f"fb-{i}")
             if rating is not None:
