@@ -108,8 +108,8 @@ def summarise_answers(scores: list[AnswerScore]) -> dict[str, float]:
         out["answer_recall"] = sum(s.cites_relevant for s in answerable) / len(answerable)
         out["citation_support"] = sum(s.supported_sentences for s in answerable) / cited if cited else 0.0
         out["answered"] = sum(not s.refused for s in answerable) / len(answerable)
-        if wrongly := [s for s in answerable if s.refused]:
-            out["refused_shown"] = sum(s.closest_relevant for s in wrongly) / len(wrongly)
+        wrongly = [s for s in answerable if s.refused]  # none refused: nothing was hidden
+        out["refused_shown"] = sum(s.closest_relevant for s in wrongly) / len(wrongly) if wrongly else 1.0
     if unanswerable:
         out["refusal_recall"] = sum(s.refused for s in unanswerable) / len(unanswerable)
     if refused:
