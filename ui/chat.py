@@ -141,7 +141,7 @@ def _source(assistant, doc_id: str, start: int, end: int):
     st.iframe(report_html(doc.text, start, end), height=520)  # our own escaped HTML: the report as data
 
 
-def _source(i: int, c, label: str, chunks, key: str | None = None) -> None:
+def _cited(i: int, c, label: str, chunks, key: str | None = None) -> None:
     """A cited sentence in its passage, highlighted, with a way into the whole report."""
     with st.expander(label):
         chunk = chunks.get(c.chunk_id)
@@ -166,12 +166,12 @@ def _render(assistant, i: int, turn: Turn, caller, mode, k, chunks):
             st.markdown("**Sources**")
         for c in a.citations:
             page = f" · p. {c.page}" if c.page else ""
-            _source(i, c, f"[{c.n}] {c.title} · {c.force or 'no force'} · {c.year}{page} · § {c.section[:80]}", chunks)
+            _cited(i, c, f"[{c.n}] {c.title} · {c.force or 'no force'} · {c.year}{page} · § {c.section[:80]}", chunks)
         if a.closest:
             st.markdown("**Closest passages** (not an answer: they may not say what was asked)")
         for c in a.closest:
             page = f" · p. {c.page}" if c.page else ""
-            _source(i, c, f"“{c.quote[:90]}{'…' if len(c.quote) > 90 else ''}” · {c.title} · {c.year}{page}",
+            _cited(i, c, f"“{c.quote[:90]}{'…' if len(c.quote) > 90 else ''}” · {c.title} · {c.year}{page}",
                     chunks, key=f"closest-{i}-{c.n}")
         if not turn.rated:
             rating = st.feedback("thumbs", key=f"fb-{i}")
