@@ -221,6 +221,26 @@ def test_a_corrupt_pdf_upload_gets_a_clear_error(page, tmp_path):
     shot(page, "5-corrupt-pdf")
 
 
+def test_a_refusal_shows_the_closest_passages_and_opens_them_in_the_report(page):
+    ask(page, "What did HMIC say about police use of drones?")
+    answer = last_answer(page)
+    assert "do not answer this" in answer.inner_text()
+    assert "Closest passages" in answer.inner_text() and "Sources" not in answer.inner_text()
+    first = answer.locator('[data-testid="stExpander"]').first
+    first.locator("summary").click()
+    mark = first.locator("mark")
+    mark.wait_for()
+    quote = mark.inner_text()
+    wait_idle(page)
+    first.get_by_role("button", name="Open the whole report here").click()
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for()
+    highlighted = dialog.frame_locator("iframe").locator("mark#hl")
+    highlighted.wait_for()
+    assert " ".join(highlighted.inner_text().split()) == " ".join(quote.split())
+    page.keyboard.press("Escape")
+
+
 def test_the_brief_page_follows_a_recommendation_to_later_evidence(page):
     page.get_by_role("link", name="Brief").click()
     page.get_by_role("heading", name="Fieldwork brief").wait_for()
