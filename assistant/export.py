@@ -18,11 +18,13 @@ def conversation_markdown(turns: list[tuple[str, Answer]], title: str = "hmiqa c
            "cited report; numbers in brackets refer to the sources under each answer.", ""]
     for i, (question, answer) in enumerate(turns, start=1):
         out += [f"## {i}. {question}", "", answer.answer.strip(), ""]  # the answer opens with its filters
-        if answer.citations:
-            out += ["**Sources**", ""]
-            for c in answer.citations:
-                out.append(f"{c.n}. {_source_line(c)}  \n   > {inert(c.quote)}")
-            out.append("")
+        for heading, cited in (("**Sources**", answer.citations),
+                               ("**Closest passages** (not an answer)", answer.closest)):
+            if cited:
+                out += [heading, ""]
+                for c in cited:
+                    out.append(f"{c.n}. {_source_line(c)}  \n   > {inert(c.quote)}")
+                out.append("")
     return "\n".join(out)
 
 
@@ -45,12 +47,13 @@ def conversation_docx(turns: list[tuple[str, Answer]], title: str = "hmiqa conve
                 doc.add_paragraph(block[2:].replace("**", ""), style="List Bullet")
             else:
                 doc.add_paragraph(block.replace("**", "").strip("*"))
-        if answer.citations:
-            doc.add_heading("Sources", level=2)
-            for c in answer.citations:
-                p = doc.add_paragraph(style="List Number")
-                p.add_run(f"[{c.n}] {_source_line(c)}").bold = True
-                doc.add_paragraph(c.quote, style="Quote")
+        for heading, cited in (("Sources", answer.citations), ("Closest passages (not an answer)", answer.closest)):
+            if cited:
+                doc.add_heading(heading, level=2)
+                for c in cited:
+                    p = doc.add_paragraph(style="List Number")
+                    p.add_run(f"[{c.n}] {_source_line(c)}").bold = True
+                    doc.add_paragraph(c.quote, style="Quote")
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()

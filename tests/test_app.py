@@ -96,6 +96,13 @@ def test_conversation_exports_as_markdown_and_word(seeded):
     document = docx.Document(io.BytesIO(conversation_docx(turns)))
     text = "\n".join(p.text for p in document.paragraphs)
     assert "Is Hampshire re-vetting its staff?" in text and a.citations[0].quote in text
+    # a refusal's closest passages go into the pack too, headed as not an answer
+    refused = seeded.ask("What did HMIC say about police use of drones?")
+    assert refused.refused and refused.closest
+    md = conversation_markdown([("drones", refused)])
+    assert "**Closest passages** (not an answer)" in md and f"> {refused.closest[0].quote}" in md
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(conversation_docx([("drones", refused)]))).paragraphs)
+    assert "Closest passages (not an answer)" in text and refused.closest[0].quote in text
 
 
 def test_feedback_is_stored_and_exports_valid_evaluation_lines(seeded, tmp_path):
