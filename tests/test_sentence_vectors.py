@@ -104,7 +104,7 @@ def test_a_report_is_searchable_and_answerable_before_its_sentence_vectors_are_s
     gate, reached = threading.Event(), threading.Event()
     real = b.index.add_sentences
 
-    def held(doc_ids, budget=None):
+    def held(doc_ids, budget=None):  # the real add_sentences, held at a gate: a slow encoder made visible
         reached.set()
         assert gate.wait(120)
         return real(doc_ids, budget)
@@ -133,7 +133,7 @@ def test_what_a_stopped_backfill_left_is_stored_after_the_next_ingest(tmp_path, 
     groups = []
     real = a.index.add_sentences
 
-    def counted(doc_ids, budget=None):
+    def counted(doc_ids, budget=None):  # the real add_sentences, counted; close(wait=False) lands mid-group
         groups.append(len(doc_ids))
         if len(groups) == 1:
             a._backfill.stop()  # as close(wait=False) while the first group is stored
@@ -164,7 +164,7 @@ def test_a_write_waiting_in_the_process_goes_before_the_backfills_next_group(tmp
     events, gate, first = [], threading.Event(), threading.Event()
     real = a.index.add_sentences
 
-    def logged(doc_ids, budget=None):
+    def logged(doc_ids, budget=None):  # the real add_sentences, logged and held in its first group
         events.append(("group", tuple(doc_ids)))
         if len(events) == 1:
             first.set()
@@ -193,7 +193,7 @@ def test_a_backfill_that_fails_is_logged_answers_stay_the_same_and_the_next_inge
         tmp_path, corpus, monkeypatch, caplog):
     a = Assistant.open(tmp_path / "index")
 
-    def broken(doc_ids, budget=None):
+    def broken(doc_ids, budget=None):  # fake, and said so: a full disk cannot be arranged for one thread here
         raise OSError(28, "No space left on device")
 
     real = a.index.add_sentences
