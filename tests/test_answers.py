@@ -51,7 +51,7 @@ def test_a_refusal_lists_the_closest_passages_as_exact_quotes_not_as_an_answer(s
     assert "closest passages are listed; they may not answer it" in answer.answer
     closest = answer.closest
     assert 1 <= len(closest) <= 3 and [c.n for c in closest] == list(range(1, len(closest) + 1))
-    assert len({c.doc_id for c in closest}) == len(closest)  # one from each report
+    assert max(sum(c.doc_id == d for c in closest) for d in {c.doc_id for c in closest}) <= 2  # two a report at most
     chunks = seeded.passages()
     for c in closest:
         assert c.quote in chunks[c.chunk_id].text
