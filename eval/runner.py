@@ -164,7 +164,8 @@ def run(dataset: Path, corpus: Path, modes: list[str] | None = None, index_dir: 
                 result.filters = _filter_summary(checks)
             ms = (time.perf_counter() - t0) * 1000 / max(1, len(answerable))
             result.modes.append(ModeResult(mode, "retrieval", summarise_retrieval(scores),
-                                           by_kind(scores, summarise_retrieval), _retrieval_misses(scores), ms))
+                                           by_kind(scores, summarise_retrieval),
+                                           _retrieval_misses(scores, texts=mode != "baseline"), ms))
         else:
             times, answer_scores = [], []
             for i in items:
@@ -218,10 +219,14 @@ def _filter_summary(checks: list[FilterCheck]) -> dict:
             "covers": sum(c.covers for c in checks) / n if n else None, "mismatches": wrong}
 
 
-def _retrieval_misses(scores: list[RetrievalScore]) -> list[dict]:
+def _retrieval_misses(scores: list[RetrievalScore], texts: bool = True) -> list[dict]:
+    """The questions whose evidence was not in the top 5, with the first two passages found instead.
+    The baseline's passages are its own splits of the raw files, web furniture and all, so only their
+    files are named (`texts` False): the report then quotes no page as published."""
     return [{"id": s.item.id, "kind": s.item.kind, "question": s.item.question,
              "first_relevant_rank": s.first,
-             "got": [f"{h.file} § {_short(h.section, 50)}: {_short(h.text, 90)}" for h in s.hits[:2]]}
+             "got": [f"{h.file} § {_short(h.section, 50)}: {_short(h.text, 90)}" if texts else h.file
+                     for h in s.hits[:2]]}
             for s in scores if not (s.first and s.first <= 5)]
 
 

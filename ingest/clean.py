@@ -232,7 +232,7 @@ def _looks_like_heading(text: str, n_lines: int) -> bool:
 
 def _drop_chrome(page_blocks: list[list[Block]], stats: Counter) -> list[str]:
     """Web furniture (ingest/furniture.py) and contents lists, wherever a page carries them.
-    Returns the furniture dropped ("Get the report" says a page is a news release)."""
+    Returns the furniture dropped (a release's link to its report says a page is a news release)."""
     flat = [b for blocks in page_blocks for b in blocks]
     dropped: list[str] = []
     i = 0

@@ -88,7 +88,7 @@ KIND_RULES = [
          r"the (?:force|constabulary) has adopted|action taken:|progress update:|current status:|"
          r"^(?:complete|completed|ongoing|in progress|open|closed)\.?$)", "forces' action plans answering "
          "recommendation by recommendation (tracker status words; two different ones needed)", hits=2),
-    # 'Get the report' is no sign: report pages and PEEL pages link to reports too
+    # a link to the report is no sign: report pages and PEEL pages link to reports too
     Rule("news release", "furniture", r"^original article link", "aggregators re-publishing news items "
          "('Original article link: …', dropped as furniture)"),
     Rule("news release", "text", r"^#\d{1,3}/\d{4}\b|^[ \t]*date:?\s+\d{4}-\d{2}-\d{2}|\bpublished today\b|"
