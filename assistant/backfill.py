@@ -39,7 +39,6 @@ class SentenceBackfill:
         self._thread: threading.Thread | None = None
         self._stopping = False
         self._writers = 0  # writes of this process waiting or running: they go first
-        self.failure: str | None = None  # why the last run stopped, if it failed
 
     def request(self) -> None:
         """Store the sentence vectors the index lacks, on the backfill's thread (started if idle)."""
@@ -62,11 +61,6 @@ class SentenceBackfill:
             with self._cond:
                 self._writers -= 1
                 self._cond.notify_all()
-
-    @property
-    def running(self) -> bool:
-        with self._cond:
-            return self._thread is not None
 
     def wait(self, timeout: float | None = None) -> bool:
         """Until nothing asked for is left to store: True, or False if `timeout` seconds pass first."""
@@ -106,11 +100,9 @@ class SentenceBackfill:
                 self._wanted = False
             try:
                 self._store()
-                self.failure = None
             except Exception as e:  # noqa: BLE001 - a thread has no caller to raise to: logged, and retried later
-                self.failure = f"{type(e).__name__}: {e}"
-                log.warning("hmiqa: sentence vectors were not stored (%s). Answers are the same without "
-                            "them, only slower; the next ingest or upload stores them", self.failure)
+                log.warning("hmiqa: sentence vectors were not stored (%s: %s). Answers are the same without "
+                            "them, only slower; the next ingest or upload stores them", type(e).__name__, e)
 
     def _store(self) -> None:
         index = self._index

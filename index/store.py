@@ -376,9 +376,7 @@ class Index:
             if budget is not None and done + len(waiting) >= budget:
                 flush()
                 return list(doc_ids[n:])
-            if (status := self.catalog.status(doc_id)) is None or status[1] != "ready":
-                continue
-            chunks = self.catalog.chunks(doc_id)
+            chunks = self.catalog.chunks(doc_id)  # none once the document is no longer ready
             have = self.catalog.have_sentences([c.chunk_id for c in chunks])
             waiting.extend(c for c in chunks if c.chunk_id not in have)
             if len(waiting) >= self.SENTENCE_GROUP:

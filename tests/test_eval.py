@@ -111,19 +111,27 @@ All response officers in Essex carry body-worn video cameras and must switch the
 }
 
 
-def test_a_quote_that_is_not_in_its_passage_is_counted_as_inexact():
-    from assistant.records import Answer, AnswerSentence, Citation
+def _backlog_item(quote: str):
     from eval.dataset import Item
+    return Item(id="x", question="What happened to the vetting backlog?", kind="fact",
+                relevant=[Evidence(file="a.txt", quote=quote)])
+
+
+def _citation(quote: str):
+    from assistant.records import Citation
+    return Citation(n=1, chunk_id="c", doc_id="d", title="t", force="", year=2020, section="", page=None,
+                    quote=quote, start=0, end=len(quote))
+
+
+def test_a_quote_that_is_not_in_its_passage_is_counted_as_inexact():
+    from assistant.records import Answer, AnswerSentence
     from eval.metrics import score_answer, summarise_answers
     passage = "The force reduced its vetting backlog from 18 percent to 16.7 percent."
-    item = Item(id="x", question="What happened to the vetting backlog?", kind="fact",
-                relevant=[Evidence(file="a.txt", quote="reduced its vetting backlog")])
+    item = _backlog_item("reduced its vetting backlog")
 
     def answer(quote: str) -> Answer:
-        cite = Citation(n=1, chunk_id="c", doc_id="d", title="t", force="", year=2020, section="", page=None,
-                        quote=quote, start=0, end=len(quote))
         return Answer(question=item.question, answer=f"{quote} [1]", mode="extractive",
-                      sentences=[AnswerSentence(text=quote, citations=[1])], citations=[cite])
+                      sentences=[AnswerSentence(text=quote, citations=[1])], citations=[_citation(quote)])
 
     exact = score_answer(item, answer("reduced its vetting backlog"), lambda _: passage, lambda _: "a.txt")
     loose = score_answer(item, answer("reduced the vetting backlog"), lambda _: passage, lambda _: "a.txt")
@@ -132,18 +140,14 @@ def test_a_quote_that_is_not_in_its_passage_is_counted_as_inexact():
 
 
 def test_a_refusal_whose_closest_passages_quote_the_evidence_is_counted_as_shown():
-    from assistant.records import Answer, Citation
-    from eval.dataset import Item
+    from assistant.records import Answer
     from eval.metrics import score_answer, summarise_answers
     passage = "The force reduced its vetting backlog from 18 percent to 16.7 percent. Training continues."
-    item = Item(id="x", question="What happened to the vetting backlog?", kind="fact",
-                relevant=[Evidence(file="a.txt", quote="reduced its vetting backlog from 18 percent")])
+    item = _backlog_item("reduced its vetting backlog from 18 percent")
 
     def refused(quote: str) -> Answer:
-        near = Citation(n=1, chunk_id="c", doc_id="d", title="t", force="", year=2020, section="", page=None,
-                        quote=quote, start=0, end=len(quote))
         return Answer(question=item.question, answer="The indexed reports do not answer this.", refused=True,
-                      closest=[near])
+                      closest=[_citation(quote)])
 
     shown = score_answer(item, refused("The force reduced its vetting backlog from 18 percent to 16.7 percent."),
                          lambda _: passage, lambda _: "a.txt")
