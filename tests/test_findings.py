@@ -208,9 +208,10 @@ def test_realdev_listed_recommendations_are_found(tmp_path):
         assert all(doc.text[x.start:x.end] == x.text and not x.text.startswith(("1.", "- ")) for x in recs)
         if recs:
             counts[f.name] = len(recs)
-    # a thematic overview's numbered three, a letter's stem with the one bullet its excerpt keeps
-    assert sorted(counts.values()) == [1, 3], counts
-    assert len(counts) == 2
+    # a thematic overview's numbered three; letters' stems with the bullets their excerpts keep
+    listed = {"national-2021-vawg-inspection-overview.txt": 3, "devon-and-cornwall-2024-cause-of-concern-letter.txt": 1,
+              "gloucestershire-2023-cause-of-concern-revisit-letter.txt": 3}
+    assert {name: counts.get(name) for name in listed} == listed, counts
 
 
 def test_themes_put_the_specific_subject_first():

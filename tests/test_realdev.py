@@ -1,4 +1,4 @@
-"""Metadata on real publications the rules were not written from: ../shared/realdev (56 documents,
+"""Metadata on real publications the rules were not written from: ../shared/realdev (157 documents,
 labelled). The set lives beside the repository and is never copied into it; where it is absent (a
 fresh clone without ../shared) these tests skip and say why. CI has it."""
 from __future__ import annotations
@@ -56,7 +56,7 @@ def test_national_publications_have_no_subject_force(scored):
 
 @pytest.mark.slow
 def test_realdev_evaluation_meets_its_floors(tmp_path):
-    """The ask pipeline on 56 real publications: inferred filters never cost evidence (hybrid+filters
+    """The ask pipeline on 157 real publications: inferred filters never cost evidence (hybrid+filters
     at least hybrid) and it beats the llama-index starter pipeline; answers and refusals at their floors."""
     import subprocess
     import sys
