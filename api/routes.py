@@ -11,12 +11,13 @@ from assistant import Finding, uploads
 from assistant.brief import Brief, to_docx, to_markdown
 from assistant.records import Answer
 from assistant.settings import Settings
+from assistant.vocabulary import (DOCX_MEDIA_TYPE, FINDING_KINDS, MARKDOWN_MEDIA_TYPE, YEARS, BriefFormat,
+                                  brief_file_name, described_file_types)
 
 from .errors import ApiError, responses
 from .schemas import DeletedOut, DocumentFull, DocumentOut, SearchOut, UploadOut, doc_out
 from .service import Service
 
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 Text = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 
 
@@ -80,7 +81,7 @@ def documents(svc: Service, role, settings: Settings) -> APIRouter:
 
     @r.post("/v1/documents", response_model=UploadOut, status_code=201, dependencies=[role("admin")],
             responses=responses(400, 401, 403, 413, 415, 422, 503))
-    def upload(file: UploadFile = File(..., description="PDF, TXT, HTML, Markdown or DOCX")) -> dict:
+    def upload(file: UploadFile = File(..., description=described_file_types())) -> dict:
         """Add a report: it is checked, ingested and returned with its inferred metadata."""
         a = svc.current()
         limit = settings.max_upload_mb * 1024 * 1024
@@ -113,8 +114,7 @@ def findings(svc: Service, role) -> APIRouter:
 
     @r.get("/v1/findings", response_model=list[Finding], responses=responses(400, 401, 403, 422, 503))
     def findings(force: Annotated[str | None, Query(min_length=1, max_length=100, description="e.g. Hampshire")] = None,
-                 kind: Annotated[list[Literal["recommendation", "area_for_improvement", "cause_of_concern", "judgment",
-                                              "response"]], Query(max_length=5)] = [],  # noqa: B006
+                 kind: Annotated[list[Literal[FINDING_KINDS]], Query(max_length=len(FINDING_KINDS))] = [],  # noqa: B006
                  theme: Annotated[list[Text], Query(max_length=20)] = []) -> list[Finding]:  # noqa: B006
         """The recommendations, areas for improvement, causes of concern, grades and force responses extracted
         from the reports, each an exact span of its report's cleaned text (docs/FINDINGS.md)."""
@@ -123,21 +123,22 @@ def findings(svc: Service, role) -> APIRouter:
 
     @r.get("/v1/brief", response_model=Brief,
            responses=responses(400, 401, 403, 422, 503) | {200: {"content": {
-               "application/json": {}, "text/markdown": {"schema": {"type": "string"}},
-               DOCX: {"schema": {"type": "string", "format": "binary"}}}}})
+               "application/json": {}, MARKDOWN_MEDIA_TYPE: {"schema": {"type": "string"}},
+               DOCX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}}}})
     def brief(force: Annotated[str, Query(min_length=1, max_length=100, description="e.g. Cambridgeshire or Cambs")],
               theme: Annotated[list[Text], Query(
                   max_length=20, description="only findings on these themes (part of a name works)")] = [],  # noqa: B006
-              since: Annotated[int | None, Query(ge=1800, le=2200, description="only findings made in or after")] = None,
-              format: Literal["json", "md", "docx"] = "json"):
+              since: Annotated[int | None, Query(ge=YEARS[0], le=YEARS[1], description="only findings made in or after")] = None,
+              format: BriefFormat = "json"):
         """The fieldwork brief for a force: grades over time, recommendations and areas for improvement with
         their follow-through and latest position, what the force said it did, lines of enquiry; every line cited."""
         a = svc.current()
         b = svc.call(lambda: a.brief(force, themes=theme, since=since))
         if format == "md":
-            return Response(to_markdown(b), media_type="text/markdown; charset=utf-8")
+            return Response(to_markdown(b), media_type=f"{MARKDOWN_MEDIA_TYPE}; charset=utf-8")
         if format == "docx":
-            name = f"brief-{b.force.lower().replace(' ', '-')}.docx"
-            return Response(to_docx(b), media_type=DOCX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+            name = brief_file_name(b.force, "docx")
+            return Response(to_docx(b), media_type=DOCX_MEDIA_TYPE,
+                            headers={"Content-Disposition": f'attachment; filename="{name}"'})
         return b
     return r

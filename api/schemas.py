@@ -6,7 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from assistant import KINDS, PROGRAMMES, Passage
+from assistant import Passage
+from assistant.vocabulary import PROGRAMMES, PUBLICATION_KINDS, RETRIEVER_NAMES, YEARS, AnswerMode
 from assistant.settings import Settings
 
 K_MAX_ASK, K_MAX_SEARCH = 20, 50
@@ -70,12 +71,12 @@ def request_models(settings: Settings):
         model_config = ConfigDict(extra="forbid")
         forces: list[Name] = Field(default_factory=list, max_length=50,
                                    description="force names; short forms such as 'Cambs' work")
-        year_from: int | None = Field(None, ge=1800, le=2200)
-        year_to: int | None = Field(None, ge=1800, le=2200)
+        year_from: int | None = Field(None, ge=YEARS[0], le=YEARS[1])
+        year_to: int | None = Field(None, ge=YEARS[0], le=YEARS[1])
         programmes: list[Name] = Field(default_factory=list, max_length=20,
                                        description="inspection programmes: " + ", ".join(PROGRAMMES))
         kinds: list[Name] = Field(default_factory=list, max_length=10,
-                                  description="kinds of publication: " + ", ".join(KINDS))
+                                  description="kinds of publication: " + ", ".join(PUBLICATION_KINDS))
 
     class AskIn(BaseModel):
         model_config = ConfigDict(extra="forbid")
@@ -83,7 +84,7 @@ def request_models(settings: Settings):
         filters: FiltersIn | None = Field(None, description="win over filters inferred from the question")
         history: list[Question] = Field(default_factory=list, max_length=h_max,
                                         description="earlier questions of the conversation, oldest first")
-        mode: Literal["extractive", "llm"] = "extractive"
+        mode: AnswerMode = "extractive"
         k: int = Field(8, ge=1, le=K_MAX_ASK, description="passages to read")
 
     class SearchIn(BaseModel):
@@ -91,7 +92,7 @@ def request_models(settings: Settings):
         question: Question
         filters: FiltersIn | None = None
         k: int = Field(8, ge=1, le=K_MAX_SEARCH)
-        retriever: Literal["hybrid", "dense", "bm25"] | None = None
+        retriever: Literal[RETRIEVER_NAMES] | None = None
 
     limits = (f"question ≤ {q_max} characters, history ≤ {h_max} turns, k 1–{K_MAX_ASK} for ask and "
               f"1–{K_MAX_SEARCH} for search")

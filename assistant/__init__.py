@@ -2,11 +2,11 @@
 
 The records and vocabularies the surfaces (cli/, api/, ui/, app.py) show are re-exported here, so a
 surface imports `assistant` and nothing below it."""
-from ingest.findings import THEMES, Finding
-from ingest.loaders import SUPPORTED
-from ingest.programmes import KINDS, PROGRAMMES
 from index.records import Passage
+from ingest.findings import Finding
 
-from .facade import Assistant, HmiqaError, StoreFull, StoreUnavailable
+from . import vocabulary
+from .errors import HmiqaError, StoreFull, StoreUnavailable
+from .facade import Assistant
 
-__all__ = ["Assistant", "HmiqaError", "StoreFull", "StoreUnavailable", "Finding", "Passage", "THEMES", "KINDS", "PROGRAMMES", "SUPPORTED"]
+__all__ = ["Assistant", "HmiqaError", "StoreFull", "StoreUnavailable", "Finding", "Passage", "vocabulary"]

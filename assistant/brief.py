@@ -18,7 +18,6 @@ from .records import Citation
 
 KIND_LABEL = {"recommendation": "Recommendation", "area_for_improvement": "Area for improvement",
               "cause_of_concern": "Cause of concern"}
-FORMATS = ("md", "docx", "json")
 OTHERS = ("national", "PCCs")
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,6 +21,10 @@ from . import plainwords
 from .citing import of_passage
 from .inert import inert
 from .records import AnswerSentence, Citation
+from .settings import Settings
+
+if TYPE_CHECKING:
+    from .corpus import Corpus
 
 STOP = {"the", "a", "an", "of", "and", "or", "to", "in", "on", "for", "with", "is", "are", "was", "were",
         "be", "been", "has", "have", "had", "its", "it", "this", "that", "by", "as", "at", "from"}
@@ -194,12 +199,15 @@ def candidates(passages: list[Passage], headings: dict[str, set[str]] | None = N
 
 
 def score(cands: list[Candidate], topic: str, question: str, embed, progress: bool = False,
-          boilerplate: set[int] | None = None, rank_weight: float = 0.4, embed_query=None) -> None:
+          boilerplate: set[int] | None = None, embed_query=None, weights: Settings | None = None) -> None:
     """`embed` maps sentences to unit vectors (those without a stored one), `embed_query` one
-    question (cached by the index's embedder); `boilerplate`: keys of sentence shapes printed in many reports (ingest/boilerplate.py), quoted last;
-    `rank_weight`: how much the passage's retrieval score counts (the `rank_weight` setting)."""
+    question (cached by the index's embedder); `boilerplate`: keys of sentence shapes printed in many
+    reports (ingest/boilerplate.py), quoted last; `weights`: the settings that weigh the parts of a
+    sentence's score (rank_weight, overlap_weight, context_weight, change_bonus, figures_bonus), the
+    table's defaults when not given."""
     if not cands:
         return
+    w = weights or Settings.defaults()
     wanted, needed, bonus = wants(question), wants(question, required=True), type_bonus(question)
     top = max((c.passage.score for c in cands), default=0.0) or 1.0
     # sentences the index stored vectors for (at ingest) arrive with c.vector set; the rest are embedded here
@@ -224,11 +232,11 @@ def score(cands: list[Candidate], topic: str, question: str, embed, progress: bo
             "\n" not in c.passage.text[previous.end - c.passage.start:c.start - c.passage.start]
         context = (sum(1 for k in wanted_concepts if k & stems(previous.text)) / max(1, len(wanted_concepts))
                    if same_para else 0.0)
-        c.evidence = float(np.dot(q, v)) + 0.35 * overlap + 0.15 * context
+        c.evidence = float(np.dot(q, v)) + w.overlap_weight * overlap + w.context_weight * context
         c.typed = all(w.search(c.text) for w in needed)
         # the passage's retrieval rank is evidence too: it weighed exact terms, meaning and the report
         c.score = (c.evidence + (bonus if wanted and all(w.search(c.text) for w in wanted) else 0.0)
-                   + rank_weight * max(0.0, c.passage.score) / top)
+                   + w.rank_weight * max(0.0, c.passage.score) / top)
         if boilerplate and shape_key(c.text) in boilerplate:
             c.score -= BOILERPLATE_PENALTY
         if not about_inspection and framing(c.text):
@@ -236,9 +244,9 @@ def score(cands: list[Candidate], topic: str, question: str, embed, progress: bo
         if not signed and SIGNATURE_RE.match(c.text):
             c.score -= FRAMING_PENALTY  # a signature answers who signed, and nothing else
         if progress and CHANGE_RE.search(c.text):
-            c.score += 0.2  # a progress question wants what changed and where things stand
+            c.score += w.change_bonus  # a progress question wants what changed and where things stand
             if FIGURES_RE.search(c.text):
-                c.score += 0.3  # …and measured change most of all
+                c.score += w.figures_bonus  # …and measured change most of all
         previous = c
     items = list_items(cands)
     for item, lead, n in items:  # in document order, so a nested list inherits in turn
@@ -281,8 +289,9 @@ def _adjacent(a: Candidate, b: Candidate) -> bool:
     return b.passage.start - a.passage.end <= 4 and bool(LIST_GAP_RE.fullmatch(tail + " " + head))
 
 
-def select(cands: list[Candidate], limit: int, per_doc: int, floor: float) -> list[Candidate]:
-    """Best sentences above `floor`, at most `per_doc` from one report, no near-duplicates."""
+def select(cands: list[Candidate], limit: int, per_doc: int, floor: float, duplicate: float) -> list[Candidate]:
+    """Best sentences above `floor`, at most `per_doc` from one report, none within `duplicate` (cosine)
+    of one chosen before."""
     chosen: list[Candidate] = []
     per: dict[str, int] = {}
     for c in sorted(cands, key=lambda c: -c.score):
@@ -292,14 +301,15 @@ def select(cands: list[Candidate], limit: int, per_doc: int, floor: float) -> li
             continue
         if any(c.start == o.start and c.passage.doc_id == o.passage.doc_id for o in chosen):
             continue
-        if any(float(np.dot(c.vector, o.vector)) > 0.9 for o in chosen):
+        if any(float(np.dot(c.vector, o.vector)) > duplicate for o in chosen):
             continue  # the same finding said again, often word for word in another force's report
         chosen.append(c)
         per[c.passage.doc_id] = per.get(c.passage.doc_id, 0) + 1
     return chosen
 
 
-def select_per_report(cands: list[Candidate], per_doc: int, floor: float, margin: float) -> list[Candidate]:
+def select_per_report(cands: list[Candidate], per_doc: int, floor: float, margin: float,
+                      duplicate: float) -> list[Candidate]:
     """For a timeline every report with real evidence speaks: its own best sentences, not only the
     corpus-wide best, so a report that says less still gets its year."""
     by_doc: dict[str, list[Candidate]] = {}
@@ -310,10 +320,11 @@ def select_per_report(cands: list[Candidate], per_doc: int, floor: float, margin
         best = max(c.score for c in doc_cands)
         if best < floor:
             continue
-        chosen += select(doc_cands, limit=per_doc, per_doc=per_doc, floor=max(floor, best - margin))
+        chosen += select(doc_cands, limit=per_doc, per_doc=per_doc, floor=max(floor, best - margin),
+                         duplicate=duplicate)
     deduped: list[Candidate] = []
     for c in sorted(chosen, key=lambda c: -c.score):
-        if not any(float(np.dot(c.vector, o.vector)) > 0.9 for o in deduped) and not _table_note(c.text):
+        if not any(float(np.dot(c.vector, o.vector)) > duplicate for o in deduped) and not _table_note(c.text):
             deduped.append(c)
     return deduped
 
@@ -333,10 +344,10 @@ def cite(chosen: list[Candidate], page_of) -> tuple[list[Citation], dict[int, in
     return citations, number
 
 
-def compose(chosen: list[Candidate], timeline: bool, period_of) -> tuple[str, list[AnswerSentence], list[Citation]]:
+def compose(chosen: list[Candidate], timeline: bool, corpus: Corpus) -> tuple[str, list[AnswerSentence], list[Citation]]:
     """Markdown grouped by report in date order; a timeline (year → force → findings) on request."""
     ordered = sorted(chosen, key=lambda c: (c.passage.year or 0, c.passage.title, c.start))
-    citations, number = cite(ordered, period_of.page)
+    citations, number = cite(ordered, corpus.page)
     lines: list[str] = []
     sentences: list[AnswerSentence] = []
     current_year, current_doc = None, None
@@ -347,7 +358,7 @@ def compose(chosen: list[Candidate], timeline: bool, period_of) -> tuple[str, li
             lines.append(f"\n### {p.year or 'Year unknown'}")
         if p.doc_id != current_doc:
             current_doc = p.doc_id
-            period = period_of.period(p.doc_id)
+            period = corpus.period(p.doc_id)
             label = f"**{', '.join(p.forces) or 'No force'}** · {p.title}" + (f" ({period})" if period else "")
             # a blank line first, or Markdown folds the label into the previous bullet
             lines.append("\n" + label + ("" if timeline else f", {p.year or 'year unknown'}"))

@@ -16,11 +16,12 @@ from typing import Callable, Iterator
 import numpy as np
 
 from ingest.chunk import sentence_spans
-from ingest.findings import Finding, ordinal_of, paragraphs, themes_of
+from ingest.findings import FINDING_KINDS, Finding, ordinal_of, paragraphs, themes_of
 from ingest.records import Document
 
-STATUSES = ("done", "progress", "limited progress", "no evidence yet")
-TRACKED = ("recommendation", "area_for_improvement", "cause_of_concern")
+from .settings import Settings
+
+TRACKED = FINDING_KINDS[:3]  # recommendations, areas for improvement, causes of concern: what can be followed
 
 # checked in this order on one sentence; the first that matches is its signal
 LIMITED_RE = re.compile(
@@ -154,6 +155,9 @@ class Documents(Mapping):
 
 # a quoted finding's origin is sought in the paragraphs of the earlier report's chunks nearest it
 ORIGIN_CHUNKS = 8
+# most embedded texts handed on to the next corpus generation (~0.8 GB of 384-d vectors); past it the
+# next generation starts afresh
+CARRY_OVER_TEXTS = 500_000
 
 
 class FollowThrough:
@@ -164,14 +168,19 @@ class FollowThrough:
 
     def __init__(self, findings: list[Finding], docs: Mapping[str, Document], embed,
                  passages: Callable[[str], tuple[list[tuple[int, int]], np.ndarray] | None] | None = None,
-                 earlier: "FollowThrough | None" = None):
+                 earlier: "FollowThrough | None" = None, weights: Settings | None = None):
         self.findings, self.docs, self.embed, self.passages = findings, docs, embed, passages
+        self.weights = weights or Settings.defaults()  # the follow_* similarities
         # what every document has, without reading texts: the headers of Documents, or the documents
         self.headers: Mapping[str, Document] = docs.headers if isinstance(docs, Documents) else docs
         self._vec: dict[str, np.ndarray] = earlier._vec if earlier is not None else {}
         self._statements: dict[str, list[tuple[int, int, str, int | None, list[str]]]] = \
             {d: v for d, v in earlier._statements.items() if d in docs} if earlier is not None else {}
         self._tracked: dict[str, list[Tracked]] = {}  # per force: an instance lives for one corpus generation
+
+    def can_carry_over(self) -> bool:
+        """Whether the next corpus generation may start from what this one embedded and read (`earlier`)."""
+        return len(self._vec) < CARRY_OVER_TEXTS
 
     def vectors(self, texts: list[str]) -> np.ndarray:
         missing = [t for t in dict.fromkeys(texts) if t not in self._vec]
@@ -218,6 +227,7 @@ class FollowThrough:
     # --- the report that quotes an earlier finding gives its verdict right after the list ----------
 
     def _verdicts(self, members: list[Finding]) -> dict[str, list[Evidence]]:
+        w = self.weights
         members = sorted(members, key=lambda f: f.start)
         doc = self.docs.get(members[0].doc_id)
         if doc is None:
@@ -241,9 +251,9 @@ class FollowThrough:
             # paragraphs without "with respect to the first issue": each to the item it is most about
             sims = np.array([self.sim(f.text, [t for _, _, t in loose]) for f in members])
             for j, (s, e, text) in enumerate(loose):
-                bonus = np.array([0.25 if f.theme in themes_of(text) else 0.0 for f in members])
+                bonus = np.array([w.follow_theme_bonus if f.theme in themes_of(text) else 0.0 for f in members])
                 i = int(np.argmax(sims[:, j] + bonus))
-                if sims[i, j] + bonus[i] >= 0.3:
+                if sims[i, j] + bonus[i] >= w.follow_group_similarity:
                     found[members[i].finding_id] += self._stated(doc, s, e, "verdict", members[i].text)
         elif loose:
             s, e, _ = loose[0]
@@ -275,7 +285,7 @@ class FollowThrough:
             for (a, b), sim in zip(paras, sims, strict=True):
                 if best is None or sim > best[0]:
                     best = (float(sim), doc, a, b)
-        if best is None or best[0] < 0.6:
+        if best is None or best[0] < self.weights.follow_origin_similarity:
             return []
         sim, doc, a, b = best
         return [_evidence(doc, "origin", a, b, None, sim)]
@@ -335,14 +345,15 @@ class FollowThrough:
             later = [g for g in mine if g.doc_id == doc.doc_id and g.kind in TRACKED and not g.quoted
                      and g.theme in f.themes]
             for g, sim in zip(later, self.sim(f.text, [g.text for g in later]), strict=True):
-                if sim >= 0.35:  # asked again: the inspectorate still finds it wanting
+                if sim >= self.weights.follow_similarity:  # asked again: the inspectorate still finds it wanting
                     out.append(_evidence(doc, "later finding", g.start, g.end, "limited progress", sim, g.finding_id))
             cands = [(a, b, st) for a, b, st, first, themes in self.statements(doc)
                      if (first is None or first > made) and f.theme in themes  # a look back is not progress
                      and not any(a < g.end and g.start < b for g in later)]
             sims = self.sim(f.text, [doc.text[a:b] for a, b, _ in cands])
             ranked = sorted(zip(cands, sims, strict=True), key=lambda x: -x[1])
-            out += [_evidence(doc, "later report", a, b, st, sim) for (a, b, st), sim in ranked[:3] if sim >= 0.35]
+            out += [_evidence(doc, "later report", a, b, st, sim) for (a, b, st), sim in ranked[:3]
+                    if sim >= self.weights.follow_similarity]
         return out
 
     def _answers(self, f: Finding, mine: list[Finding]) -> list[Evidence]:
@@ -359,7 +370,7 @@ class FollowThrough:
             return []
         sims = self.sim(f.text, [g.text for g in recs])
         best = int(np.argmax(sims))
-        if sims[best] < 0.35:
+        if sims[best] < self.weights.follow_similarity:
             return []
         rec = recs[best]
         answers = [g for g in mine if g.responds_to == rec.finding_id]

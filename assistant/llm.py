@@ -15,8 +15,8 @@ from . import prompts
 from .citing import of_passage
 from .extractive import stems
 from .records import AnswerSentence, Citation
+from .vocabulary import LLM_PROVIDERS
 
-PROVIDERS = ("none", "openai", "ollama")
 CITE_RE = re.compile(r"\[(\d{1,3})\]")
 
 
@@ -37,7 +37,7 @@ def build(settings):
         return Ollama(model=settings.llm_model, base_url=settings.llm_base_url,
                       request_timeout=settings.llm_timeout, temperature=0.0)
     raise LLMUnavailable(f"no LLM configured (llm_provider={settings.llm_provider!r}); "
-                         f"set HMIQA_LLM_PROVIDER to one of {', '.join(PROVIDERS[1:])}")
+                         f"set HMIQA_LLM_PROVIDER to one of {', '.join(LLM_PROVIDERS[1:])}")
 
 
 def messages(question: str, passages: list[Passage]):

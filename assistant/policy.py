@@ -2,14 +2,14 @@
 alone, or answer; and, when the question implies preferences (a force, years, a programme), whether
 the answer keeps to the passages consistent with them or relaxes them.
 
-Every threshold is a setting (assistant/settings.py) with where it was fitted. `Assistant.ask` runs
-the steps; this module decides.
+Every threshold is a setting (assistant/settings.py) with where it was fitted. The answer pipeline
+(assistant/answering.py) runs the steps; this module decides, and words what it decided.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .extractive import Candidate
+from .extractive import Candidate, lacking
 
 ANSWER, CAUTION, TRACKER, REFUSE = "answer", "caution", "tracker", "refuse"
 
@@ -19,7 +19,6 @@ class Decision:
     action: str  # answer | caution | tracker | refuse
     best: float  # the evidence score: the best sentence over every passage retrieved
     pool: list[Candidate] = field(default_factory=list)  # the sentences the answer is chosen from
-    kept_preferences: bool = False  # answered only from passages consistent with the preferences
     relaxed: bool = False  # preferences were set aside: the consistent evidence was weaker
 
 
@@ -62,5 +61,24 @@ def decide(cands: list[Candidate], settings, has_preferences: bool, tracked: boo
     best_kept = evidence(kept, settings.dense_weight)
     # the preferences narrow the answer only while what meets them is nearly as strong as the best
     if kept and best_kept >= max(settings.refuse_below, best - settings.relax_margin):
-        return Decision(action, best, kept, kept_preferences=True)
+        return Decision(action, best, kept)
     return Decision(action, best, cands, relaxed=True)
+
+
+def refusal(question: str, cands: list[Candidate], best: float, settings, listed: bool) -> str:
+    """Why the answer is refused: the reports discuss the subject without the figure, date or grade
+    asked for, or they do not answer it; `listed` when the closest passages are shown beside it."""
+    near = evidence(cands, settings.dense_weight, typed_only=False)
+    wanted = lacking(question)
+    if wanted and near >= settings.refuse_below:
+        text = (f"The indexed reports discuss this but give no {wanted} "
+                f"(the closest passage without one scored {near:.2f}).")
+    else:
+        text = "The indexed reports do not answer this" + (f" (closest match scored {best:.2f})." if cands else ".")
+    if listed:
+        text += " The closest passages are listed; they may not answer it."
+    return text
+
+
+def caution_notice(best: float) -> str:
+    return f"weak evidence (best match scored {best:.2f}): these passages may not answer the question"

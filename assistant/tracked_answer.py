@@ -9,7 +9,8 @@ from ingest.findings import themes_of
 
 from .brief import KIND_LABEL
 from .citing import SpanCiter
-from .followthrough import TRACKED, Tracked
+from .corpus import Corpus
+from .followthrough import TRACKED, FollowThrough, Tracked
 from .inert import inert
 from .query import Query
 from .records import AnswerSentence, Citation
@@ -36,12 +37,11 @@ def _kinds(question: str) -> tuple[str, ...]:
     return TRACKED
 
 
-def matching(assistant, q: Query, question: str) -> list[Tracked]:
+def matching(ft: FollowThrough, q: Query, question: str) -> list[Tracked]:
     """Tracked findings for the question's forces, years and topic, most relevant first. They are
     chosen on the findings themselves (kind, years, topic); only the forces of those chosen are followed
     through their later reports: following every force took 50 s for a first question naming none
     at a million chunks (docs/BENCHMARKS.md, "Scale")."""
-    ft = assistant.follow_through()
     forces = q.forces or sorted({f for d in ft.headers.values() for f in d.forces})
     kinds = _kinds(question)
     seen, out = set(), []  # (the force it is followed through for, the finding)
@@ -82,14 +82,14 @@ def _chosen(ft, q: Query, out: list) -> list:
     return [x for _, x in sorted(ranked, key=lambda r: -r[0])][:LIMIT]
 
 
-def section(assistant, tracked: list[Tracked], existing: list[Citation]) -> tuple[str, list[AnswerSentence],
-                                                                                list[Citation]]:
+def section(corpus: Corpus, tracked: list[Tracked], existing: list[Citation]) -> tuple[str, list[AnswerSentence],
+                                                                                   list[Citation]]:
     """Markdown lines, sentences and the new citations for `tracked`; a span the answer already cites
     keeps its number."""
     lines = ["\n**From the findings tracker** (recommendations and areas for improvement in the reports, "
              "with the latest evidence on each):"]
     sentences: list[AnswerSentence] = []
-    cite = SpanCiter(assistant.document, assistant.chunk_at, existing, clip=True)
+    cite = SpanCiter(corpus.document, corpus.chunk_at, existing, clip=True)
     for t in sorted(tracked, key=lambda t: (t.finding.year or 0, t.finding.start)):
         f = t.finding
         n = cite(f.doc_id, f.start, f.end)

@@ -8,10 +8,14 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
-from ingest.loaders import SUPPORTED
+from ingest.loaders import SUPPORTED, described_file_types
 from ingest.pipeline import IngestReport
 from ingest.records import Document
+
+Ingest = Callable[[list[Path]], IngestReport]  # ingests files, returns when they are searchable
+Indexed = Callable[[str], Document | None]  # the indexed document of a source path, or None
 
 
 class UploadRejected(ValueError):
@@ -33,22 +37,21 @@ class UploadResult:
     reason: str | None = None  # why it failed; nothing in the index changed
 
     @staticmethod
-    def of(assistant, path: Path, report: IngestReport) -> "UploadResult":
+    def of(path: Path, report: IngestReport, indexed: Indexed) -> "UploadResult":
         source = str(path.resolve())
         if report.failed:
             return UploadResult(path, report, "failed", reason=report.failed[0].reason)
         if source in report.duplicates:
             return UploadResult(path, report, "duplicate", duplicate_of=report.duplicates[source])
-        rows = assistant.index.catalog.by_source(source)
         status = "replaced" if report.replaced else "added" if report.added else "unchanged"
-        return UploadResult(path, report, status, document=assistant.document(rows[0][0]) if rows else None)
+        return UploadResult(path, report, status, document=indexed(source))
 
 
 def check_upload(name: str, size: int, max_mb: int) -> None:
     suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED:
-        raise UploadRejected(f"{name}: '{suffix or 'no extension'}' files are not supported. Upload PDF, TXT, "
-                             "HTML, Markdown or Word (.docx) reports.", "type")
+        raise UploadRejected(f"{name}: '{suffix or 'no extension'}' files are not supported. Upload "
+                             f"{described_file_types()} reports.", "type")
     if size > max_mb * 1024 * 1024:
         raise UploadRejected(f"{name} is {size / 1e6:.1f} MB; the limit is {max_mb} MB. Split the report or ask "
                              "an administrator to raise HMIQA_MAX_UPLOAD_MB.", "size")
@@ -63,10 +66,10 @@ def safe_name(name: str) -> str:
     return cleaned or "report"
 
 
-def add_upload(assistant, name: str, data: bytes) -> UploadResult:
-    """Check, save and ingest one uploaded report. Raises UploadRejected before touching anything."""
-    check_upload(name, len(data), assistant.settings.max_upload_mb)
-    uploads = Path(assistant.settings.index) / "uploads"
+def add_upload(name: str, data: bytes, uploads: Path, max_mb: int, ingest: Ingest, indexed: Indexed) -> UploadResult:
+    """Check, save under `uploads` and `ingest` one uploaded report; `indexed` finds the document a
+    source file became. Raises UploadRejected before touching anything."""
+    check_upload(name, len(data), max_mb)
     uploads.mkdir(parents=True, exist_ok=True)
     target = uploads / safe_name(name)
     if target.suffix.lower() != Path(name).suffix.lower():
@@ -78,7 +81,7 @@ def add_upload(assistant, name: str, data: bytes) -> UploadResult:
         backup = Path(tmp)
         shutil.copy2(target, backup)
     target.write_bytes(data)
-    report = assistant.ingest([target])
+    report = ingest([target])
     if report.failed:
         if backup:
             shutil.move(backup, target)
@@ -86,4 +89,4 @@ def add_upload(assistant, name: str, data: bytes) -> UploadResult:
             target.unlink(missing_ok=True)
     elif backup:
         backup.unlink(missing_ok=True)
-    return UploadResult.of(assistant, target, report)
+    return UploadResult.of(target, report, indexed)

@@ -10,7 +10,8 @@ import time
 import sys
 from pathlib import Path
 
-from assistant import KINDS, PROGRAMMES
+from assistant.vocabulary import (ANSWER_MODES, BRIEF_FORMATS, FINDING_KINDS, PROGRAMMES, PUBLICATION_KINDS,
+                                  RETRIEVER_NAMES, SUPPORTED, brief_file_name)
 
 
 def _index_arg(p: argparse.ArgumentParser) -> None:
@@ -25,8 +26,8 @@ def _filter_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--to", dest="year_to", type=int, metavar="YEAR", help="only reports up to this year")
     p.add_argument("--programme", "--type", dest="programme", action="append", default=[], metavar="P",
                    choices=PROGRAMMES, help="only this inspection programme (repeatable): " + ", ".join(PROGRAMMES))
-    p.add_argument("--kind", dest="kind", action="append", default=[], metavar="K", choices=KINDS,
-                   help="only this kind of publication (repeatable): " + ", ".join(KINDS))
+    p.add_argument("--kind", dest="kind", action="append", default=[], metavar="K", choices=PUBLICATION_KINDS,
+                   help="only this kind of publication (repeatable): " + ", ".join(PUBLICATION_KINDS))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -34,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("ingest", help="add report files or folders to the index")
-    p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (.pdf .txt .md .html .docx)")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (" + " ".join(sorted(SUPPORTED)) + ")")
     p.add_argument("--prune", action="store_true", help="drop indexed documents whose files are gone")
     p.add_argument("--json", action="store_true", help="print the ingest report as JSON")
     _index_arg(p)
@@ -43,8 +44,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("question", help="what to look for, in plain words")
     p.add_argument("--k", type=int, default=None, help="how many passages (default 8)")
     _filter_args(p)
-    p.add_argument("--retriever", choices=["hybrid", "dense", "bm25"], default=None,
-                   help="retrieval method (default hybrid)")
+    p.add_argument("--retriever", choices=RETRIEVER_NAMES, default=None,
+                   help="retrieval method (default: the retriever setting, hybrid)")
     p.add_argument("--json", action="store_true", help="print passages as JSON")
     _index_arg(p)
 
@@ -55,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
             p.add_argument("question", help="the question, in plain words")
             p.add_argument("--json", action="store_true", help="print the answer record as JSON")
         _filter_args(p)
-        p.add_argument("--mode", default="extractive", choices=["extractive", "llm"],
+        p.add_argument("--mode", default=ANSWER_MODES[0], choices=ANSWER_MODES,
                        help="extractive: verbatim cited sentences, no LLM; llm: the configured LLM "
                             "(HMIQA_LLM_*) writes from numbered passages, citations checked")
         _index_arg(p)
@@ -70,7 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--theme", action="append", default=[], metavar="T",
                    help="only findings on this theme (repeatable; part of a name works, e.g. 'vetting', 'gifts')")
     p.add_argument("--since", type=int, default=None, metavar="YEAR", help="only findings made in or after YEAR")
-    p.add_argument("--format", default="md", choices=["md", "docx", "json"],
+    p.add_argument("--format", default="md", choices=BRIEF_FORMATS,
                    help="md (default) and json print; docx writes a Word file (see --out)")
     p.add_argument("--out", type=Path, default=None, metavar="FILE",
                    help="write here instead of printing (docx default: brief-<force>.docx)")
@@ -80,7 +81,7 @@ def _parser() -> argparse.ArgumentParser:
                                         "grades and force responses extracted from the reports")
     p.add_argument("--force", default=None, metavar="F", help="only findings about this force")
     p.add_argument("--kind", action="append", default=[], metavar="K",
-                   choices=["recommendation", "area_for_improvement", "cause_of_concern", "judgment", "response"],
+                   choices=FINDING_KINDS,
                    help="only this kind (repeatable)")
     p.add_argument("--theme", action="append", default=[], metavar="T", help="only this theme (repeatable)")
     p.add_argument("--json", action="store_true", help="print findings as JSON")
@@ -294,7 +295,7 @@ def _brief(assistant, args) -> int:
 
     brief = assistant.brief(args.force, themes=args.theme, since=args.since)
     if args.format == "docx":
-        out = args.out or Path(f"brief-{brief.force.lower().replace(' ', '-')}.docx")
+        out = args.out or Path(brief_file_name(brief.force, "docx"))
         out.write_bytes(to_docx(brief))
         print(f"hmiqa: wrote {out} ({len(brief.items)} findings, {len(brief.citations)} citations)", file=sys.stderr)
         return 0

@@ -13,7 +13,7 @@ from pathlib import Path
 
 # A question's kind is the dataset author's own label and only groups the report; two carry meaning:
 # `unanswerable` (no relevant quotes; the answer should refuse) and `followup` (asked after `history`).
-KINDS = ("fact", "paraphrase", "numbers", "temporal", "comparison", "recommendation", "followup",
+QUESTION_KINDS = ("fact", "paraphrase", "numbers", "temporal", "comparison", "recommendation", "followup",
          "unanswerable")  # the kinds the seed set uses, for reference
 REQUIRED = ("id", "question", "relevant", "kind")
 

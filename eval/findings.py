@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.findings import GRADES, KINDS, Finding
+from ingest.findings import GRADES, FINDING_KINDS, Finding
 
 from .dataset import DatasetError, _source_text, collapse, json_lines
 
@@ -36,9 +36,9 @@ def load_labels(path: Path, corpus: Path) -> list[Label]:
     for where, n, d in json_lines(path, "findings"):
         if not isinstance(d, dict) or not all(k in d for k in ("id", "file", "kind")):
             raise DatasetError(f"{where}: expected an object with id, file and kind")
-        if d["kind"] not in KINDS or d["kind"] == "response":
+        if d["kind"] not in FINDING_KINDS or d["kind"] == "response":
             raise DatasetError(f"{where}: unknown kind {d['kind']!r}; use one of: "
-                               f"{', '.join(k for k in KINDS if k != 'response')}")
+                               f"{', '.join(k for k in FINDING_KINDS if k != 'response')}")
         if d["id"] in seen:
             raise DatasetError(f"{where}: duplicate id {d['id']!r}")
         seen.add(d["id"])
@@ -103,7 +103,7 @@ def score(labels: list[Label], found: list[tuple[str, Finding]]) -> tuple[dict, 
                       "recall": tp / len(labelled) if labelled else None}
     summary = {"precision": len(used) / len(found) if found else None,
                "recall": len(hit) / len(labels), "year_accuracy": year_ok / len(hit) if hit else None}
-    for k in ("recommendation", "area_for_improvement"):
+    for k in FINDING_KINDS[:2]:  # recommendations and areas for improvement
         if k in by_kind:
             summary[f"{k}_precision"] = by_kind[k]["precision"]
             summary[f"{k}_recall"] = by_kind[k]["recall"]

@@ -16,12 +16,13 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
+from assistant.vocabulary import ANSWER_MODES
+
 from .dataset import Item, load
 from .metrics import (AnswerScore, FilterCheck, Hit, RetrievalScore, best_threshold, by_kind, score_answer,
                       score_retrieval, summarise_answers, summarise_retrieval)
 
 RETRIEVAL_MODES = ("baseline", "bm25", "dense", "hybrid", "hybrid+filters")
-ANSWER_MODES = ("extractive", "llm")
 MODES = RETRIEVAL_MODES + ANSWER_MODES
 DEFAULT_MODE = "hybrid+filters"  # what `ask`, the app and the API retrieve with
 TOP_K = 10

@@ -22,6 +22,9 @@ class UnknownRetriever(ValueError):
     pass
 
 
+FUSIONS = ("weighted", "rrf")  # weighted: alpha x dense + (1 - alpha) x BM25; rrf: reciprocal rank fusion
+
+
 class Retriever(Protocol):
     name: str
 
@@ -162,10 +165,10 @@ class HybridRetriever:
 
     name = "hybrid"
 
-    def __init__(self, index: Index, fusion: str = "weighted", rrf_k: int = 60, alpha: float = 0.3,
-                 pool: int = 50, doc_weight: float = 0.3, prefer_weight: float = 0.3):
-        if fusion not in ("rrf", "weighted"):
-            raise UnknownRetriever(f"unknown fusion '{fusion}'; use 'rrf' or 'weighted'")
+    def __init__(self, index: Index, *, fusion: str, rrf_k: int, alpha: float, pool: int, doc_weight: float,
+                 prefer_weight: float):
+        if fusion not in FUSIONS:
+            raise UnknownRetriever(f"unknown fusion '{fusion}'; use one of: {', '.join(FUSIONS)}")
         self.index, self.fusion, self.rrf_k, self.alpha, self.pool = index, fusion, rrf_k, alpha, pool
         self.doc_weight, self.prefer_weight = doc_weight, prefer_weight
         self.dense, self.bm25 = DenseRetriever(index), BM25Retriever(index)
@@ -230,7 +233,7 @@ class HybridRetriever:
         return np.array([scaled[rows[d]] if d in rows else 0.0 for d in doc_ids])
 
 
-RETRIEVERS = {"dense": DenseRetriever, "bm25": BM25Retriever, "hybrid": HybridRetriever}
+RETRIEVERS = {"hybrid": HybridRetriever, "dense": DenseRetriever, "bm25": BM25Retriever}
 
 
 def get_retriever(name: str, index: Index, **options) -> Retriever:

@@ -452,6 +452,3 @@ class Index:
         self.findings.close()
         if not self.server:
             self.vectors.close()
-
-    def describe(self) -> str:
-        return json.dumps(self.stats(), indent=2)

@@ -16,7 +16,7 @@ from .records import Document
 
 EXTRACTOR_VERSION = "5"  # bump when a rule changes: stored findings are then extracted again
 
-KINDS = ("recommendation", "area_for_improvement", "cause_of_concern", "judgment", "response")
+FINDING_KINDS = ("recommendation", "area_for_improvement", "cause_of_concern", "judgment", "response")
 GRADES = ("Outstanding", "Good", "Adequate", "Requires improvement", "Inadequate")
 
 # most specific first: a finding's primary theme is the first that matches

@@ -8,7 +8,16 @@ from pathlib import Path
 
 from .errors import IngestError
 
-SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
+# the file types hmiqa reads, as people name them, with their suffixes: the one list every surface shows
+FILE_TYPES = (("PDF", (".pdf",)), ("TXT", (".txt",)), ("HTML", (".html", ".htm")), ("Markdown", (".md", ".markdown")),
+              ("Word (.docx)", (".docx",)))
+SUPPORTED = frozenset(suffix for _, suffixes in FILE_TYPES for suffix in suffixes)
+
+
+def described_file_types() -> str:
+    """"PDF, TXT, HTML, Markdown or Word (.docx)": the file types in words."""
+    names = [name for name, _ in FILE_TYPES]
+    return ", ".join(names[:-1]) + " or " + names[-1]
 PAGE_BREAK = "\f"
 
 

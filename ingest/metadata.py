@@ -16,7 +16,7 @@ from . import dates
 from . import forces as force_table
 from . import furniture
 from .errors import IngestError
-from .programmes import KIND_RULES, PILLAR_CUES, PROGRAMME_RULES, PROGRAMMES, KINDS, first
+from .programmes import KIND_RULES, PILLAR_CUES, PROGRAMME_RULES, PROGRAMMES, PUBLICATION_KINDS, first
 from .records import Field, Section
 
 MANIFEST_FIELDS = {"title", "forces", "year", "published", "inspection_year", "period",
@@ -294,7 +294,7 @@ def read_manifest(path: Path) -> dict:
     if unknown:
         raise IngestError(str(path), f"its manifest {side.name} has unknown fields {sorted(unknown)}; "
                           f"allowed: {sorted(MANIFEST_FIELDS)}")
-    for name, allowed in (("programme", PROGRAMMES), ("kind", KINDS)):
+    for name, allowed in (("programme", PROGRAMMES), ("kind", PUBLICATION_KINDS)):
         if name in data and data[name] not in allowed:
             raise IngestError(str(path), f"manifest {side.name}: unknown {name} {data[name]!r}; "
                               f"use one of: {', '.join(allowed)}")

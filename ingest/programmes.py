@@ -14,9 +14,8 @@ PROGRAMMES = ("PEEL legitimacy", "PEEL effectiveness", "PEEL efficiency", "PEEL 
               "integrity and corruption", "police relationships", "vetting and counter-corruption",
               "abuse of position", "stop and search", "crime data integrity", "custody", "state of policing",
               "other thematic")
-KINDS = ("force inspection", "national inspection", "revisit or progress", "response", "news release",
+PUBLICATION_KINDS = ("force inspection", "national inspection", "revisit or progress", "response", "news release",
          "letter or terms", "other")
-PEEL_PILLARS = ("PEEL legitimacy", "PEEL effectiveness", "PEEL efficiency", "PEEL leadership")
 
 
 @dataclass(frozen=True)

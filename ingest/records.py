@@ -33,7 +33,7 @@ class Document:
     inspection_year: int | None
     period: str | None
     programme: str | None  # ingest/programmes.PROGRAMMES
-    kind: str | None  # ingest/programmes.KINDS
+    kind: str | None  # ingest/programmes.PUBLICATION_KINDS
     inspectorate: str | None
     sections: list[Section]
     pages: list[int]

@@ -172,13 +172,21 @@ def score(retriever, dataset: list[dict], doc_files: dict[str, str]) -> dict:
     return {**{f"hit@{k}": v / n for k, v in hits.items()}, "MRR@10": rr / n}
 
 
+def _hybrid(a: Assistant, **fusion) -> HybridRetriever:
+    """Hybrid search as the settings make it, with the fusion options being compared."""
+    st = a.settings
+    options = dict(fusion=st.fusion, rrf_k=st.rrf_k, alpha=st.alpha, pool=st.fusion_pool, doc_weight=st.doc_weight,
+                   prefer_weight=st.prefer_weight)
+    return HybridRetriever(a.index, **{**options, **fusion})
+
+
 def bench_fusion(a: Assistant, dataset_path: Path) -> list[str]:
     dataset = [json.loads(x) for x in dataset_path.read_text().splitlines() if x.strip()]
     dataset = [d for d in dataset if d["relevant"]]  # retrieval is scored on answerable questions
     doc_files = {d.doc_id: Path(d.source).name for d in a.documents()}
     configs = [("bm25", BM25Retriever(a.index)), ("dense", DenseRetriever(a.index))]
-    configs += [(f"hybrid rrf k={k}", HybridRetriever(a.index, fusion="rrf", rrf_k=k)) for k in (10, 60)]
-    configs += [(f"hybrid weighted α={al}", HybridRetriever(a.index, fusion="weighted", alpha=al))
+    configs += [(f"hybrid rrf k={k}", _hybrid(a, fusion="rrf", rrf_k=k)) for k in (10, 60)]
+    configs += [(f"hybrid weighted α={al}", _hybrid(a, fusion="weighted", alpha=al))
                 for al in (0.3, 0.5, 0.7)]
     lines = [f"{len(dataset)} questions from `{dataset_path.relative_to(ROOT)}` (no filters; a passage is "
              "relevant when it holds a relevant quote, whitespace collapsed).", "",
@@ -265,8 +273,8 @@ def bench_chunk_sizes(reports: Path, dataset_path: Path, sizes: list[int]) -> li
             files = {d.doc_id: Path(d.source).name for d in a.documents()}
             s = {name: score(r, dataset, files) for name, r in [
                 ("bm25", BM25Retriever(a.index)), ("dense", DenseRetriever(a.index)),
-                ("rrf", HybridRetriever(a.index, fusion="rrf", rrf_k=60)),
-                ("weighted", HybridRetriever(a.index, fusion="weighted", alpha=0.3))]}
+                ("rrf", _hybrid(a, fusion="rrf", rrf_k=60)),
+                ("weighted", _hybrid(a, fusion="weighted", alpha=0.3))]}
             lines.append(f"| {size} | {len(a.index.chunk_map())} | {s['bm25']['MRR@10']:.3f} | {s['dense']['MRR@10']:.3f} | "
                          f"{s['rrf']['MRR@10']:.3f} | {s['weighted']['MRR@10']:.3f} | {s['weighted']['hit@5']:.3f} |")
             a.close()

@@ -43,3 +43,29 @@ def test_a_gpu_that_is_not_there_is_a_clear_error_at_open(tmp_path):
     a = Assistant.open(tmp_path / "index", embedding_device="auto", embedding_batch_size=8)
     assert (a.index.embedder.device, a.index.embedder.batch_size) == ("cpu", 8)
     a.close()
+
+
+def test_the_readme_settings_table_is_the_one_made_from_the_table():
+    from pathlib import Path
+
+    from assistant.settings import README_END, README_START, markdown_table
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    shown = readme[readme.index(README_START) + len(README_START):readme.index(README_END)].strip()
+    assert shown == markdown_table(), "run `python scripts/settings_md.py` to regenerate it"
+
+
+def test_every_field_comes_from_a_row_and_a_row_checks_its_choices_and_range(tmp_path):
+    from dataclasses import fields
+
+    from assistant.settings import TABLE
+
+    assert [f.name for f in fields(Settings)] == [s.name for s in TABLE]
+    with pytest.raises(SettingsError, match="fusion must be weighted or rrf, not 'mean'"):
+        Settings.load(tmp_path / "none.toml", fusion="mean")
+    with pytest.raises(SettingsError, match="alpha must be between 0 and 1"):
+        Settings.load(tmp_path / "none.toml", alpha=1.5)
+    with pytest.raises(SettingsError, match="answer_margin must be at least 0"):
+        Settings.load(tmp_path / "none.toml", answer_margin=-1)
+    assert Settings.load(tmp_path / "none.toml", embedding_device="cuda:1").embedding_device == "cuda:1"
+    assert Settings.defaults().refuse_below == next(s.default for s in TABLE if s.name == "refuse_below")

@@ -6,7 +6,8 @@ import json
 
 import streamlit as st
 
-from assistant import THEMES, HmiqaError
+from assistant import HmiqaError
+from assistant.vocabulary import DOCX_MEDIA_TYPE, MARKDOWN_MEDIA_TYPE, THEMES, brief_file_name
 from assistant.brief import Brief, evidence_label, made_label, to_docx, to_markdown
 from assistant.inert import inert
 
@@ -64,14 +65,13 @@ def page(assistant) -> None:
     except HmiqaError as e:
         st.error(f"The brief could not be made: {e}")
         return
-    slug = b.force.lower().replace(" ", "-")
     d1, d2, d3 = st.columns(3)
-    d1.download_button("Download (Word)", to_docx(b), file_name=f"brief-{slug}.docx", width="stretch",
-                       mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
-    d2.download_button("Download (Markdown)", to_markdown(b), file_name=f"brief-{slug}.md", mime="text/markdown",
-                       width="stretch")
+    d1.download_button("Download (Word)", to_docx(b), file_name=brief_file_name(b.force, "docx"), width="stretch",
+                       mime=DOCX_MEDIA_TYPE)
+    d2.download_button("Download (Markdown)", to_markdown(b), file_name=brief_file_name(b.force, "md"),
+                       mime=MARKDOWN_MEDIA_TYPE, width="stretch")
     d3.download_button("Download (JSON)", json.dumps(b.to_dict(), indent=2, ensure_ascii=False),
-                       file_name=f"brief-{slug}.json", mime="application/json", width="stretch")
+                       file_name=brief_file_name(b.force, "json"), mime="application/json", width="stretch")
     open_n = len(b.open_items)
     st.markdown(f"**{len(b.reports)} report(s)**, the newest from {b.as_of}: "
                 f"{open_n} open item(s), {len(b.met_items)} met by the latest evidence.")

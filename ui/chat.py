@@ -7,6 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from assistant import HmiqaError
+from assistant.vocabulary import ANSWER_MODES, DOCX_MEDIA_TYPE, MARKDOWN_MEDIA_TYPE
 from assistant.export import conversation_docx, conversation_markdown
 from assistant.feedback import FeedbackStore
 from assistant.inert import inert
@@ -50,7 +51,7 @@ def _sidebar(assistant, docs):
         kinds = st.multiselect("Kind of publication", sorted({d.kind for d in docs if d.kind}), key="f_kinds",
                                help="Inspection reports, revisits, responses, news releases, letters …")
         llm = assistant.settings.llm_provider != "none"
-        mode = st.radio("Answer", ["extractive", "llm"] if llm else ["extractive"], key="f_mode",
+        mode = st.radio("Answer", list(ANSWER_MODES) if llm else list(ANSWER_MODES[:1]), key="f_mode",
                         format_func=lambda m: {"extractive": "Quotes from the reports",
                                                "llm": f"Written by {assistant.settings.llm_model or 'the LLM'}, checked"}[m],
                         help="Quotes: sentences copied verbatim, each cited. The LLM option appears when one is "
@@ -62,10 +63,10 @@ def _sidebar(assistant, docs):
             st.divider()
             pairs = [(t.question, t.answer) for t in turns]
             st.download_button("Download conversation (Markdown)", conversation_markdown(pairs),
-                               file_name="hmiqa-conversation.md", mime="text/markdown", width="stretch")
+                               file_name="hmiqa-conversation.md", mime=MARKDOWN_MEDIA_TYPE, width="stretch")
             st.download_button("Download conversation (Word)", conversation_docx(pairs),
                                file_name="hmiqa-conversation.docx", width="stretch",
-                               mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+                               mime=DOCX_MEDIA_TYPE)
             if st.button("Start a new conversation", width="stretch"):
                 st.session_state["turns"] = []
                 st.session_state.pop("source", None)

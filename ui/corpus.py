@@ -6,7 +6,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from assistant import SUPPORTED, HmiqaError, uploads
+from assistant import HmiqaError, uploads
+from assistant.vocabulary import SUPPORTED, described_file_types
 from assistant.feedback import FeedbackStore
 
 UPLOAD_TYPES = sorted(s.lstrip(".") for s in SUPPORTED)
@@ -48,7 +49,7 @@ def page(assistant):
     st.caption("The reports hmiqa answers from, with what it worked out about each one. Correct a report's "
                "metadata with a `<file>.meta.json` sidecar (see the README).")
     with st.form("upload", clear_on_submit=True):
-        files = st.file_uploader(f"Add reports (PDF, TXT, HTML, Markdown, Word; up to "
+        files = st.file_uploader(f"Add reports ({described_file_types()}; up to "
                                  f"{assistant.settings.max_upload_mb} MB each)", type=UPLOAD_TYPES,
                                  accept_multiple_files=True)
         submitted = st.form_submit_button("Add to the index")
