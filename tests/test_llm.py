@@ -80,7 +80,7 @@ def test_invented_citation_numbers_are_removed_and_flagged(seeded):
     passages = seeded.search("gifts and hospitality register", k=3)
     text = ("The register is well managed [1]. Staff must record refused gifts [7]. "
             "HMIC praised the force. Offers are published [2][3].")
-    body, sentences, citations, notices = llm_mode.check(text, passages, seeded.page)
+    body, sentences, citations, notices = llm_mode.check(text, passages, seeded.corpus.page)
     assert "[7]" not in body and {c.n for c in citations} == {1, 2, 3}
     assert any("do not exist ([7])" in n for n in notices)
     assert "HMIC praised the force. *(unsupported: no citation)*" in body

@@ -53,7 +53,7 @@ def test_bad_requests_get_clear_errors(seeded):
         seeded.search("   ")
     with pytest.raises(HmiqaError, match="unknown force 'Gotham'"):
         seeded.filters(forces=["Gotham"])
-    with pytest.raises(HmiqaError, match="choose one of: dense, bm25, hybrid"):
+    with pytest.raises(HmiqaError, match="choose one of: hybrid, dense, bm25"):
         seeded.search("vetting", retriever="magic")
     with pytest.raises(HmiqaError, match="unknown programme .*use one of: PEEL legitimacy"):
         seeded.filters(programmes=["cheese"])
