@@ -258,7 +258,7 @@ class Answering:
             nxt = self.corpus.chunk(f"{p.doc_id}:{p.ordinal + 1:04d}")
             if nxt is not None and nxt.chunk_id not in have:
                 have.add(nxt.chunk_id)
-                out.append(Passage.of(nxt, p.score, p.rank, dict(p.scores)))
+                out.append(Passage.of(nxt, p.score, p.rank, dict(p.scores), p.meets_preferences, p.meets_force))
         return out
 
     def candidates(self, passages: list[Passage]) -> list[extractive.Candidate]:

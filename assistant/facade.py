@@ -193,8 +193,8 @@ class Assistant:
                                   self.ingest, self._indexed)
 
     def _indexed(self, source: str) -> Document | None:
-        rows = self.index.catalog.by_source(source)
-        return self.document(rows[0][0]) if rows else None
+        versions = self.index.catalog.by_source(source)
+        return self.document(versions[0].doc_id) if versions else None
 
     @reads
     def documents(self) -> list[Document]:

@@ -292,9 +292,9 @@ class FollowThrough:
 
     def _near(self, text: str, docs: list[Document]) -> list[tuple[Document, list[tuple[int, int]]]]:
         """Each document's paragraphs of six words or more where `text` may have come from: those
-        overlapping the ORIGIN_CHUNKS chunks of all `docs` nearest it by their stored vectors. Embedding
-        every paragraph of every earlier report of a force took 22 of the 28 s of a first recommendation
-        question at 100k chunks (docs/BENCHMARKS.md, "Scale"). A document without stored vectors has
+        overlapping the ORIGIN_CHUNKS chunks of all `docs` nearest it by their stored vectors: embedding
+        every paragraph of every earlier report of a force would be most of a first recommendation
+        question's time at scale (docs/BENCHMARKS.md, "Scale"). A document without stored vectors has
         all its paragraphs read; so do all documents when they have few chunks between them."""
         paras = {d.doc_id: [(p.start, p.end) for p in paragraphs(d.text) if len(p.text.split()) >= 6] for d in docs}
         got = {d.doc_id: self.passages(d.doc_id) for d in docs} if self.passages else {}

@@ -24,13 +24,13 @@ class Decision:
 
 def consistent(c: Candidate) -> bool:
     """The sentence's passage meets every preference or its field is unknown (never contradicts one)."""
-    return c.passage.scores.get("consistent", 1.0) >= 1.0
+    return c.passage.meets_preferences is not False
 
 
 def force_consistent(c: Candidate) -> bool:
     """About the force the question names, or about no single force: a force named in a question is
     not relaxed (force metadata is the most reliable field; years and programmes are relaxed)."""
-    return c.passage.scores.get("force_consistent", 1.0) >= 1.0
+    return c.passage.meets_force is not False
 
 
 def evidence(cands: list[Candidate], dense_weight: float, typed_only: bool = True) -> float:

@@ -13,6 +13,7 @@ import numpy as np
 
 from ingest.records import Chunk, Document
 
+from .catalogs import Placement, Version
 from .corpus import doc_of
 from .sentences import SentenceVectors
 
@@ -63,13 +64,13 @@ class Catalog:
         with self.db:
             self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
-    def by_source(self, source: str) -> list[tuple[str, str, str]]:
-        return self.db.execute("SELECT doc_id, file_hash, status FROM documents WHERE source=?",
-                               (source,)).fetchall()
+    def by_source(self, source: str) -> list[Version]:
+        return [Version(*row) for row in self.db.execute(
+            "SELECT doc_id, file_hash, status FROM documents WHERE source=?", (source,))]
 
-    def status(self, doc_id: str) -> tuple[str, str] | None:
+    def status(self, doc_id: str) -> Placement | None:
         row = self.db.execute("SELECT source, status FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
-        return (row[0], row[1]) if row else None
+        return Placement(row[0], row[1]) if row else None
 
     def pending(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT doc_id FROM documents WHERE status != 'ready'")]
@@ -291,8 +292,8 @@ class Catalog:
 
     def chunk_ids(self) -> list[str]:
         """The ready documents' chunk ids, sorted (no record is parsed). Read from the chunk id index
-        alone and kept by their document's id: joining documents read every chunk's row, 2.3 s at a
-        million chunks against 1.1 s this way, on every settle and every reader's first search."""
+        alone and kept by their document's id: a join with documents would read every chunk's row, on
+        every settle and every reader's first search (docs/BENCHMARKS.md "Scale")."""
         ready = {r[0] for r in self.db.execute("SELECT doc_id FROM documents WHERE status='ready'")}
         return [c for (c,) in self.db.execute("SELECT chunk_id FROM chunks ORDER BY chunk_id") if doc_of(c) in ready]
 

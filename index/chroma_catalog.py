@@ -12,6 +12,7 @@ import json
 
 from ingest.records import Chunk, Document
 
+from .catalogs import Placement, Version
 from .sentences import SentenceVectors
 
 DOCS = "hmiqa_documents"
@@ -50,12 +51,12 @@ class ChromaCatalog:
         docs = got.get("documents") or [None] * len(got["ids"])
         return list(zip(got["ids"], got["metadatas"], docs, strict=True))
 
-    def by_source(self, source: str) -> list[tuple[str, str, str]]:
-        return [(i, m["file_hash"], m["status"]) for i, m, _ in self._rows({"source": source})]
+    def by_source(self, source: str) -> list[Version]:
+        return [Version(i, m["file_hash"], m["status"]) for i, m, _ in self._rows({"source": source})]
 
-    def status(self, doc_id: str) -> tuple[str, str] | None:
+    def status(self, doc_id: str) -> Placement | None:
         got = self.docs.get(ids=[doc_id], include=["metadatas"])
-        return (got["metadatas"][0]["source"], got["metadatas"][0]["status"]) if got["ids"] else None
+        return Placement(got["metadatas"][0]["source"], got["metadatas"][0]["status"]) if got["ids"] else None
 
     def pending(self) -> list[str]:
         return [i for i, _, _ in self._rows({"status": {"$ne": "ready"}})]

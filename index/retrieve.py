@@ -208,18 +208,19 @@ class HybridRetriever:
             total /= total.max()  # RRF sums are ~1/60: on the weighted scale before the terms below
         if self.doc_weight:
             total += self.doc_weight * self._doc_closeness(query, [doc_of(c) for c in ids])
+        meets: dict[str, tuple[bool, bool]] = {}
         if self.prefer_weight and len(searches) > 1 and (cols := self.index.columns()) is not None:
             agree, least, force_ok = prefer.agreement(cols, cols.rows(ids))
             total += self.prefer_weight * agree
             for c, a, m, f in zip(ids, agree, least, force_ok, strict=True):
-                d = detail[c]
-                d["preferred"], d["consistent"], d["force_consistent"] = float(a), float(m >= 0.5), float(f)
+                detail[c]["preferred"] = float(a)
+                meets[c] = (bool(m >= 0.5), bool(f))
         order = sorted(range(len(ids)), key=lambda i: (-total[i], ids[i]))[:k]
         got = self.index.chunk_map().get_many([ids[i] for i in order])
         out = []
         for i in order:
             if ids[i] in got:  # not deleted by another process meanwhile
-                out.append(Passage.of(got[ids[i]], total[i], len(out) + 1, detail[ids[i]]))
+                out.append(Passage.of(got[ids[i]], total[i], len(out) + 1, detail[ids[i]], *meets.get(ids[i], (None, None))))
         return out
 
     def _doc_closeness(self, query: str, doc_ids: list[str]) -> np.ndarray:

@@ -12,6 +12,7 @@ from ingest.records import Chunk, Document
 from .bm25 import BM25Index
 from .bm25_shared import SharedSegments
 from .catalog import Catalog
+from .catalogs import CatalogStore
 from .corpus import ChunkMap
 from .embed import DEFAULT_CACHE, Embedder
 from .filters import Columns
@@ -30,6 +31,8 @@ class Index:
     """Embedded (SQLite catalog + Chroma PersistentClient under `path`), or, given `chroma`
     (a client of a Chroma server), everything shared lives in that server and `path` holds only
     this process's uploads and feedback."""
+
+    catalog: CatalogStore  # a LocalCatalogStore (SQLite) unless `server`
 
     def __init__(self, path: Path, embedding_model: str, chroma=None, device: str = "auto", batch_size: int = 8,
                  backend: str = "auto", model_cache: str = DEFAULT_CACHE):
@@ -417,7 +420,7 @@ class Index:
         # readers now use the corpus without them: the vectors of removed and replaced documents can go
         retired, self._retired = self._retired, []
         for doc_id in retired:
-            if (status := self.catalog.status(doc_id)) is None or status[1] != "ready":  # not indexed again since
+            if (placed := self.catalog.status(doc_id)) is None or placed.status != "ready":  # not indexed again since
                 self.vectors.delete_doc(doc_id)
         if self.catalog.get_meta("unsettled") == "1":
             self.catalog.set_meta("unsettled", "0")

@@ -59,8 +59,8 @@ def context_line(doc: Document, section: str) -> str:
     return line if len(line) <= 300 else line[:297] + "…"
 
 
-def chunk_document(doc: Document, cleaned: Cleaned, count_tokens: Callable[[str], int],
-                   max_tokens: int = 200, window: int = 256) -> list[Chunk]:
+def chunk_document(doc: Document, cleaned: Cleaned, count_tokens: Callable[[str], int], *,
+                   max_tokens: int, window: int) -> list[Chunk]:
     """Pack whole sentences of one section into chunks of at most `max_tokens` text tokens and
     never more than the model `window` once the context line and special tokens are added."""
     text = cleaned.text
@@ -93,8 +93,8 @@ def chunk_document(doc: Document, cleaned: Cleaned, count_tokens: Callable[[str]
 def _split_long(text: str, s: int, e: int, budget: int, count: Callable[[str], int]):
     """A single sentence longer than the budget is cut at word boundaries. Each cut searches a
     window a few times the budget wide, never the whole rest of the sentence, so time grows with the
-    sentence's length, not its square (a table or minified page extracted as one "sentence": 400 KB
-    took 51 s before, docs/BENCHMARKS.md)."""
+    sentence's length, not its square (a table or minified page extracted as one "sentence" can be
+    hundreds of KB, docs/BENCHMARKS.md)."""
     if count(text[s:e]) <= budget:
         return [(s, e)]
 

@@ -8,13 +8,16 @@ import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from . import loaders, metadata
 from .chunk import chunk_document
 from .clean import clean
 from .errors import IngestError
 from .records import Document
+
+if TYPE_CHECKING:
+    from index.catalogs import Version
 
 PIPELINE_VERSION = "2"  # bump when cleaning or chunking changes, so re-ingest re-processes files
 
@@ -140,7 +143,7 @@ class _Prepared:
     source: str
     doc: Document
     chunks: list
-    previous: list
+    previous: list[Version]  # the versions of this source file indexed before
 
     def inputs(self) -> list[str]:
         """What is embedded for it before it is searchable, in this order: its chunks, its opening."""
@@ -150,12 +153,12 @@ class _Prepared:
         return len(self.chunks) + 1
 
 
-def ingest(index, paths: list[Path], prune: bool = False, max_tokens: int = 200, max_text_mb: float = 20,
+def ingest(index, paths: list[Path], *, max_tokens: int, max_text_mb: float, prune: bool = False,
            progress: Callable[[int, int, str, str], None] | None = None, sentences: bool = True) -> IngestReport:
     """Documents written (chunks and their vectors) and made searchable first; then the vectors of their
     quotable sentences, which only make answers faster: until they are stored, an answer embeds the
-    sentences it scores, as for an index built before they were. At 100k chunks this made a 49-chunk
-    report searchable in ~4 s instead of ~7 (docs/BENCHMARKS.md "Scale"). An ingest stopped between
+    sentences it scores, as for an index built before they were (the sentence vectors are over a third of
+    the embedding, docs/BENCHMARKS.md "Scale"). An ingest stopped between
     the two leaves documents the next ingest gives sentence vectors to (upkeep). With `sentences`
     False both are left to the caller (`index.without_sentences()`, `index.add_sentences()`), which
     returns at searchable and stores them in the background (assistant/backfill.py)."""
@@ -220,12 +223,12 @@ def _prepare(index, path: Path, report: IngestReport, max_tokens: int, max_text_
         with report.timed("read"):
             fhash = file_hash(path)
             previous = index.catalog.by_source(source)
-            if any(h == fhash and st == "ready" for _, h, st in previous):
+            if any(v.file_hash == fhash and v.status == "ready" for v in previous):
                 report.skipped.append(source)
                 return "unchanged"
             doc, cleaned = build_document(path, fhash)
         other = index.catalog.status(doc.doc_id)
-        same = other[0] if other and other[0] != source and other[1] == "ready" else in_group.get(doc.doc_id)
+        same = other.source if other and other.source != source and other.status == "ready" else in_group.get(doc.doc_id)
         if same:  # indexed already, or earlier in this group
             report.warnings.append(f"{path}: same text as {same}; not indexed twice")
             report.skipped.append(source)
@@ -269,7 +272,7 @@ def _write(index, group: list[_Prepared], report: IngestReport, finished: Callab
                     mine = embedder.embed(p.inputs())
             n = len(p.chunks)
             with report.timed("write"):
-                index.add(p.doc, p.chunks, mine[:n], mine[n:], replaces=[d for d, _, _ in p.previous])
+                index.add(p.doc, p.chunks, mine[:n], mine[n:], replaces=[v.doc_id for v in p.previous])
             (report.replaced if p.previous else report.added).append(p.source)
             report.chunks_added += len(p.chunks)
             report.warnings.extend(f"{p.path}: {w}" for w in p.doc.warnings)

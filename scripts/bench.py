@@ -75,7 +75,8 @@ def bench_long_inputs(a: Assistant, folder: Path, sizes_mb=(0.5, 1.0, 2.0)) -> l
             path.write_text("Long input\n\n" + unit * int(mb * 1e6 / len(unit)))
             t = time.perf_counter()
             doc, cleaned = build_document(path, "bench")
-            chunks = chunk_document(doc, cleaned, a.index.embedder.count_tokens, window=a.index.embedder.window)
+            chunks = chunk_document(doc, cleaned, a.index.embedder.count_tokens, max_tokens=a.settings.chunk_tokens,
+                                    window=a.index.embedder.window)
             dt = time.perf_counter() - t
             rows.append(f"| {kind} | {mb:.1f} | {len(chunks)} | {dt:.1f} | {dt / mb:.1f} |")
     return ["Cleaning and chunking long inputs (no embedding), one run:", "",
@@ -99,7 +100,8 @@ def bench_bulk(index_dir: Path, reports: Path, runs: int = 2) -> list[str]:
     texts = []  # what the ingest will embed, read without indexing anything
     for f in discover([reports], IngestReport()):
         doc, cleaned = build_document(f, "")
-        chunks = chunk_document(doc, cleaned, embedder.count_tokens, window=embedder.window)
+        chunks = chunk_document(doc, cleaned, embedder.count_tokens, max_tokens=probe.settings.chunk_tokens,
+                                window=embedder.window)
         texts += [c.indexed_text for c in chunks] + sentences_of(chunks)[1] + [doc.head_text()]
 
     def bare() -> float:

@@ -50,6 +50,7 @@ def start_up(backend: str, runs: int) -> dict:
 def texts() -> tuple[list[str], list[str]]:
     """What ingest embeds for the report: its chunks and opening (before it is searchable), then its
     quotable sentences."""
+    from assistant.settings import Settings
     from index.embed import Embedder
     from index.sentences import sentences_of
     from ingest.chunk import chunk_document
@@ -57,7 +58,7 @@ def texts() -> tuple[list[str], list[str]]:
 
     e = Embedder()
     doc, cleaned = build_document(REPORT, "bench")
-    chunks = chunk_document(doc, cleaned, e.count_tokens, max_tokens=200, window=e.window)
+    chunks = chunk_document(doc, cleaned, e.count_tokens, max_tokens=Settings.defaults().chunk_tokens, window=e.window)
     return [c.indexed_text for c in chunks] + [doc.head_text()], sentences_of(chunks)[1]
 
 

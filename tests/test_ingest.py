@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from assistant import Assistant
+from assistant.settings import Settings as HmiqaSettings
 
 from .conftest import CAMBS_2012, HANTS_2014, ROOT
 
@@ -233,7 +234,8 @@ def test_documents_embedded_together_get_the_vectors_each_would_alone(fresh, cor
     for path in sorted(corpus.iterdir()):
         doc, cleaned = build_document(path, file_hash(path))
         embedder = fresh.index.embedder
-        chunks = chunk_document(doc, cleaned, embedder.count_tokens, window=embedder.window)
+        chunks = chunk_document(doc, cleaned, embedder.count_tokens, max_tokens=HmiqaSettings.defaults().chunk_tokens,
+                                window=embedder.window)
         alone = embedder.embed([c.indexed_text for c in chunks])
         stored = fresh.index.catalog.chunk_vectors([doc.doc_id], alone.shape[1])[doc.doc_id]
         np.testing.assert_allclose(stored.astype(np.float32), alone, atol=2e-3)  # stored as float16

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from assistant import Assistant, HmiqaError
-from index.records import Filters
+from index.records import Filters, Preferences
 
 
 def test_vetting_for_cambridgeshire_since_2014(seeded):
@@ -142,3 +142,16 @@ def _exact(dense, vector, k, filters):
 def _broad(dense, vector, k, filters):
     cols = dense.index.columns()
     return dense._broad(vector, k, cols, filters.mask(cols))
+
+
+def test_a_search_with_preferences_says_which_passages_meet_them(seeded):
+    """What the question implies ranks and never removes: each passage says whether it meets the
+    preferences and the force, as typed fields the answer policy reads; a plain search says nothing."""
+    plain = seeded.search("gifts and hospitality register", k=8)
+    assert all(p.meets_preferences is None and p.meets_force is None for p in plain)
+    assert not {"consistent", "force_consistent"} & {k for p in plain for k in p.scores}
+    preferred = seeded.search("gifts and hospitality register", k=8, prefer=Preferences(forces=["Hampshire"]))
+    assert {p.meets_force for p in preferred} == {True, False}  # Hampshire's reports, and Cambridgeshire's
+    for p in preferred:
+        assert p.meets_force == ("Hampshire" in p.forces or not p.forces)
+        assert p.meets_preferences == p.meets_force  # the force is the only preference
