@@ -40,9 +40,11 @@ def _passages(chunks: ChunkMap, ranked: list[tuple[str, float]], name: str) -> l
 
 
 class DenseRetriever:
-    """Nearest chunks by cosine: Chroma's approximate index, or, when filters leave few enough chunks,
-    an exact pass over those chunks' stored vectors (Chroma's filtered query costs ~190 ms at 100k
-    chunks on two cores, whatever the filter leaves; docs/BENCHMARKS.md "Scale")."""
+    """Nearest chunks by cosine: an exact pass over the stored vectors of the chunks the filters leave
+    (or of the whole corpus) when they are few enough, else Chroma's approximate index. Exact where it
+    is affordable: Chroma's filtered query costs ~190 ms at 100k chunks on two cores, whatever the
+    filter leaves (docs/BENCHMARKS.md "Scale"), and its graph can miss a true neighbour, differently
+    from one process to the next, which made the same question rank differently run to run."""
 
     name = "dense"
     exact_max = 50_000  # chunks: above this, the exact pass costs more than the unfiltered nearest
@@ -63,10 +65,11 @@ class DenseRetriever:
             return []
         vector, n = self.index.embedder.embed_query(query), k
         cols = self.index.columns()
-        if filters is not None and not filters.is_empty() and cols is not None:
-            mask = filters.mask(cols)
+        filtered = filters is not None and not filters.is_empty()
+        if cols is not None and (filtered or len(cols.chunk_ids) <= self.exact_max):
+            mask = filters.mask(cols) if filtered else np.ones(len(cols.chunk_ids), dtype=bool)
             found = self._exact(vector, k, cols, mask)
-            if found is None:
+            if found is None and filtered:
                 found = self._broad(vector, k, cols, mask)
             if found is not None:
                 return found

@@ -155,3 +155,22 @@ def test_a_search_with_preferences_says_which_passages_meet_them(seeded):
     for p in preferred:
         assert p.meets_force == ("Hampshire" in p.forces or not p.forces)
         assert p.meets_preferences == p.meets_force  # the force is the only preference
+
+
+def test_dense_search_of_a_small_corpus_is_the_exact_nearest(seeded, monkeypatch):
+    """Below exact_max chunks every dense search is exact (cosine over all stored chunk vectors), so a
+    question ranks the same in every process; an approximate graph can miss a true neighbour."""
+    import numpy as np
+
+    from index.retrieve import DenseRetriever
+
+    question = "How did the force deal with officers taking gifts from businesses?"
+    ids = list(seeded.index.chunk_map().ids)
+    assert len(ids) <= DenseRetriever.exact_max
+    vectors = seeded.index.vectors.embeddings(ids)
+    truth = np.argsort(-(vectors @ seeded.index.embedder.embed_query(question)), kind="stable")[:20]
+    def approximate(*args, **kwargs):
+        raise AssertionError("Chroma's approximate index was asked")
+    monkeypatch.setattr(seeded.index.vectors, "query", approximate)
+    got = [cid for cid, _ in DenseRetriever(seeded.index).ranked(question, 20)]
+    assert set(got) == {ids[i] for i in truth}  # the order may differ where float16 storage ties two
