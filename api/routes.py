@@ -24,12 +24,12 @@ Text = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 def ops(svc: Service) -> APIRouter:
     r = APIRouter(tags=["ops"])
 
-    @r.get("/healthz")
+    @r.api_route("/healthz", methods=["GET", "HEAD"])  # health checks that probe with HEAD read 405 as down
     def healthz() -> dict:
         """The process is up."""
         return {"status": "ok"}
 
-    @r.get("/readyz", responses=responses(503))
+    @r.api_route("/readyz", methods=["GET", "HEAD"], responses=responses(503))
     def readyz() -> dict:
         """The index is open, its store answers and the model is loaded: answers will come without a cold
         start. Open to all, so it says nothing about what is indexed (GET /v1/documents, with a key)."""
@@ -81,9 +81,13 @@ def documents(svc: Service, role, settings: Settings) -> APIRouter:
 
     @r.post("/v1/documents", response_model=UploadOut, status_code=201, dependencies=[role("admin")],
             responses=responses(400, 401, 403, 413, 415, 422, 503))
-    def upload(file: UploadFile = File(..., description=described_file_types())) -> dict:
+    def upload(file: list[UploadFile] = File(..., description=f"one report: {described_file_types()}")) -> dict:
         """Add a report: it is checked, ingested and returned with its inferred metadata."""
         a = svc.current()
+        if len(file) != 1:
+            raise ApiError(400, "one_file_per_upload", f"this request sends {len(file)} files in 'file'; send one "
+                           "report per request (nothing was added)")
+        file = file[0]
         limit = settings.max_upload_mb * 1024 * 1024
         data = file.file.read(limit + 1)
         name = file.filename or "report"

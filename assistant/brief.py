@@ -13,7 +13,7 @@ from ingest.records import Document
 
 from .citing import SpanCiter
 from .followthrough import Documents, Tracked
-from .inert import inert
+from .inert import inert, word_text
 from .records import Citation
 
 KIND_LABEL = {"recommendation": "Recommendation", "area_for_improvement": "Area for improvement",
@@ -205,12 +205,12 @@ def to_docx(b: Brief) -> bytes:
     import docx
 
     doc = docx.Document()
-    doc.add_heading(f"Fieldwork brief: {b.force}", level=0)
+    doc.add_heading(word_text(f"Fieldwork brief: {b.force}"), level=0)
     doc.add_paragraph(f"Generated {b.generated} from {len(b.reports)} report(s), the newest from {b.as_of}. "
                       "Every quote is verbatim from the cited report; numbers in brackets refer to the sources.")
     doc.add_heading("Reports", level=1)
     for r in b.reports:
-        doc.add_paragraph(f"{r['year'] or '?'} · {r['title']}" + (f" ({r['period']})" if r["period"] else ""),
+        doc.add_paragraph(word_text(f"{r['year'] or '?'} · {r['title']}" + (f" ({r['period']})" if r["period"] else "")),
                           style="List Bullet")
     if b.grades:
         doc.add_heading("Grades over time", level=1)
@@ -220,25 +220,26 @@ def to_docx(b: Brief) -> bytes:
             cell.text = text
         for g in b.grades:
             row = table.add_row().cells
-            row[0].text = f"{g.year}" + (f" ({g.period})" if g.period else "")
-            row[1].text = g.question or "overall"
-            row[2].text = f"{g.grade} [{g.citation}]"
+            row[0].text = word_text(f"{g.year}" + (f" ({g.period})" if g.period else ""))
+            row[1].text = word_text(g.question or "overall")
+            row[2].text = word_text(f"{g.grade} [{g.citation}]")
     for title, items in b.sections():
-        doc.add_heading(title, level=1)
+        doc.add_heading(word_text(title), level=1)
         for i in items:
             p = doc.add_paragraph(style="List Number")
-            p.add_run(f"{made_label(i)} · {i.theme} · latest position: {i.status}").bold = True
-            doc.add_paragraph(f"“{_flat(i.text)}” [{i.citation}]", style="Quote")
+            p.add_run(word_text(f"{made_label(i)} · {i.theme} · latest position: {i.status}")).bold = True
+            doc.add_paragraph(word_text(f"“{_flat(i.text)}” [{i.citation}]"), style="Quote")
             for e in i.evidence:
-                doc.add_paragraph(f"{evidence_label(e)}: “{_flat(e.quote)}” [{e.citation}]", style="List Bullet")
+                doc.add_paragraph(word_text(f"{evidence_label(e)}: “{_flat(e.quote)}” [{e.citation}]"),
+                                  style="List Bullet")
     if b.lines_of_enquiry:
         doc.add_heading("Suggested lines of enquiry", level=1)
         for line in b.lines_of_enquiry:
-            doc.add_paragraph(line.text, style="List Number")
+            doc.add_paragraph(word_text(line.text), style="List Number")
     doc.add_heading("Sources", level=1)
     for c in b.citations:
         page = f", p. {c.page}" if c.page else ""
-        doc.add_paragraph(f"[{c.n}] {c.title} · {c.year or '?'}{page} · § {c.section}")
+        doc.add_paragraph(word_text(f"[{c.n}] {c.title} · {c.year or '?'}{page} · § {c.section}"))
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 from datetime import datetime
 
-from .inert import inert
+from .inert import inert, word_text
 from .records import Answer
 
 
@@ -32,28 +32,28 @@ def conversation_docx(turns: list[tuple[str, Answer]], title: str = "hmiqa conve
     import docx
 
     doc = docx.Document()
-    doc.add_heading(title, level=0)
+    doc.add_heading(word_text(title), level=0)
     doc.add_paragraph(f"Exported {datetime.now():%Y-%m-%d %H:%M}. Every quote is verbatim from the cited "
                       "report; numbers in brackets refer to the sources under each answer.")
     for i, (question, answer) in enumerate(turns, start=1):
-        doc.add_heading(f"{i}. {question}", level=1)
+        doc.add_heading(word_text(f"{i}. {question}"), level=1)
         for block in answer.answer.strip().split("\n"):
             block = block.strip()
             if not block:
                 continue
             if block.startswith("### "):
-                doc.add_heading(block[4:], level=2)
+                doc.add_heading(word_text(block[4:]), level=2)
             elif block.startswith("- "):
-                doc.add_paragraph(block[2:].replace("**", ""), style="List Bullet")
+                doc.add_paragraph(word_text(block[2:].replace("**", "")), style="List Bullet")
             else:
-                doc.add_paragraph(block.replace("**", "").strip("*"))
+                doc.add_paragraph(word_text(block.replace("**", "").strip("*")))
         for heading, cited in (("Sources", answer.citations), ("Closest passages (not an answer)", answer.closest)):
             if cited:
                 doc.add_heading(heading, level=2)
                 for c in cited:
                     p = doc.add_paragraph(style="List Number")
-                    p.add_run(f"[{c.n}] {_source_line(c)}").bold = True
-                    doc.add_paragraph(c.quote, style="Quote")
+                    p.add_run(word_text(f"[{c.n}] {_source_line(c)}")).bold = True
+                    doc.add_paragraph(word_text(c.quote), style="Quote")
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()

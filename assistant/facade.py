@@ -15,6 +15,7 @@ from index.retrieve import UnknownRetriever, get_retriever
 from index.store import Index, IndexMismatch
 from index.vectors import ChromaUnavailable, http_client
 from ingest import forces as force_table
+from ingest.budget import Budget
 from ingest.findings import THEMES, Finding
 from ingest.pipeline import IngestReport, ingest
 from ingest.records import Chunk, Document
@@ -178,8 +179,9 @@ class Assistant:
         """Index these files and folders; returns when the documents are searchable and answerable.
         Their sentence vectors (which make answers faster) are stored in the background: `wait()`."""
         self.corpus.forget()
-        report = ingest(self.index, [Path(p) for p in paths], prune=prune,
-                        max_tokens=self.settings.chunk_tokens, max_text_mb=self.settings.max_document_mb,
+        st = self.settings
+        report = ingest(self.index, [Path(p) for p in paths], prune=prune, max_tokens=st.chunk_tokens,
+                        max_text_mb=st.max_document_mb, budget=Budget(st.max_expanded_mb, st.max_read_seconds),
                         progress=progress, sentences=False)
         self._backfill.request()  # also what an interrupted earlier run left
         return report

@@ -24,3 +24,14 @@ def inert(text: str) -> str:
         elif part:
             out.append(_SPECIAL.sub(r"\\\1", part))
     return "".join(out)
+
+
+# characters XML 1.0 (and so a Word file) cannot hold: C0 controls but tab, newline and carriage return,
+# lone surrogates, U+FFFE and U+FFFF. A PDF's extraction can leave any of them in a sentence.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def word_text(text: str) -> str:
+    """`text` as a Word document can hold it: a vertical tab or form feed becomes a space, and the other
+    characters XML cannot carry are dropped. Only the Word export needs it: JSON quotes stay exact."""
+    return _NOT_XML.sub(lambda m: " " if m.group(0) in "\x0b\x0c" else "", text)

@@ -87,6 +87,10 @@ TABLE = [
     Setting("k", 8, "passages returned by a search", low=1, high=100),
     Setting("max_document_mb", 20.0, "most text one document may have after cleaning, in MB (a 1,000-page report has "
             "~3 MB); past it ingest refuses the file with a reason", low=0.001, high=1000),
+    Setting("max_expanded_mb", 500.0, "most a document may expand to while it is read, in MB (a DOCX is zipped XML: "
+            "a small file can hold gigabytes); past it ingest refuses the file with a reason", low=1, high=100_000),
+    Setting("max_read_seconds", 300.0, "most seconds reading, cleaning and chunking one document may take; past it "
+            "ingest refuses the file with a reason and the next one goes on", low=1, high=86_400),
     Setting("max_upload_mb", 50, "largest report file the app (and API) accept for upload, in MB", low=1, high=10000),
     # the evidence score is the best sentence's plus dense_weight x the best passage's cosine
     # (assistant/policy.py); dense_weight and refuse_below were fitted on each set and held out on the

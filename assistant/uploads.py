@@ -59,11 +59,20 @@ def check_upload(name: str, size: int, max_mb: int) -> None:
         raise UploadRejected(f"{name} is empty.", "empty")
 
 
+# bytes of a saved name: the file system allows 255, and its sidecar adds ".meta.json"
+NAME_BYTES = 200
+
+
 def safe_name(name: str) -> str:
-    """A file name with no folders and nothing a path could be built from."""
+    """A file name with no folders and nothing a path could be built from, short enough for its sidecar."""
     name = Path(name.replace("\\", "/")).name
     cleaned = "".join(ch if ch.isalnum() or ch in "._- " else "_" for ch in name).strip().lstrip(".")
-    return cleaned or "report"
+    cleaned = cleaned or "report"
+    suffix = Path(cleaned).suffix if len(Path(cleaned).suffix) <= 10 else ""
+    stem = cleaned[:len(cleaned) - len(suffix)] if suffix else cleaned
+    while len((stem + suffix).encode("utf-8")) > NAME_BYTES:
+        stem = stem[:-1]
+    return (stem.rstrip() or "report") + suffix
 
 
 def add_upload(name: str, data: bytes, uploads: Path, max_mb: int, ingest: Ingest, indexed: Indexed) -> UploadResult:
@@ -80,13 +89,17 @@ def add_upload(name: str, data: bytes, uploads: Path, max_mb: int, ingest: Inges
         os.close(fd)
         backup = Path(tmp)
         shutil.copy2(target, backup)
-    target.write_bytes(data)
-    report = ingest([target])
-    if report.failed:
-        if backup:
-            shutil.move(backup, target)
+    kept = False
+    try:
+        target.write_bytes(data)
+        report = ingest([target])
+        kept = not report.failed
+    finally:  # a failure, or anything raised on the way, puts back what was there (or nothing)
+        if kept:
+            if backup:
+                backup.unlink(missing_ok=True)
+        elif backup:
+            os.replace(backup, target)
         else:
             target.unlink(missing_ok=True)
-    elif backup:
-        backup.unlink(missing_ok=True)
     return UploadResult.of(target, report, indexed)

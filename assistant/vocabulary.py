@@ -11,6 +11,7 @@ from index.retrieve import FUSIONS, RETRIEVERS
 from ingest.findings import FINDING_KINDS, THEMES
 from ingest.loaders import FILE_TYPES, SUPPORTED, described_file_types
 from ingest.programmes import PROGRAMMES, PUBLICATION_KINDS
+from ingest.records import YEARS  # the years a report, a filter or a brief's `since` may name
 
 AnswerMode = Literal["extractive", "llm"]
 ANSWER_MODES: tuple[str, ...] = get_args(AnswerMode)
@@ -28,8 +29,6 @@ BRIEF_FORMATS: tuple[str, ...] = get_args(BriefFormat)
 DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 MARKDOWN_MEDIA_TYPE = "text/markdown"
 
-# the years a filter or a brief's `since` may name
-YEARS = (1900, 2100)
 
 
 def brief_file_name(force: str, fmt: str) -> str:

@@ -193,6 +193,9 @@ def _ingest(assistant, args) -> int:
         if report.repaired:
             print(f"repaired {len(report.repaired)} half-written document(s) from an interrupted run",
                   file=sys.stderr)
+        for source, fields in report.metadata_repaired.items():
+            print(f"repaired: {source}: stored {', '.join(fields)} no field takes (from an unchecked sidecar) "
+                  "now unknown; fix its sidecar and ingest again to set it", file=sys.stderr)
         if report.upgraded:
             print(f"stored chunk vectors for {report.upgraded} document(s) indexed by an older hmiqa (their "
                   "filtered searches are now as fast as new ones)", file=sys.stderr)

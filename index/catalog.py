@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ingest.manifest import valid
 from ingest.records import Chunk, Document
 
 from .catalogs import Placement, Version
@@ -262,12 +263,12 @@ class Catalog:
         """Distinct values of a document field, without loading any document text."""
         rows = self.db.execute(f"SELECT DISTINCT json_extract(h.header, '$.{field}') FROM headers h "
                                "JOIN documents d ON d.doc_id = h.doc_id WHERE d.status='ready'")
-        return sorted(r[0] for r in rows if r[0] is not None)
+        return sorted(r[0] for r in rows if r[0] is not None and valid(field, r[0]))  # a bad stored value: unknown
 
     def distinct_forces(self) -> list[str]:
         rows = self.db.execute("SELECT DISTINCT j.value FROM headers h JOIN documents d ON d.doc_id = h.doc_id, "
                                "json_each(h.header, '$.forces') j WHERE d.status='ready'")
-        return sorted(r[0] for r in rows)
+        return sorted(r[0] for r in rows if isinstance(r[0], str))
 
     def documents(self) -> list[Document]:
         rows = self.db.execute("SELECT data FROM documents WHERE status='ready' ORDER BY source")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 
+from ingest.manifest import valid
 from ingest.records import Chunk, Document
 
 from .catalogs import Placement, Version
@@ -133,11 +134,12 @@ class ChromaCatalog:
         if field in ("year", "programme", "kind"):
             key = "doc_kind" if field == "kind" else field  # 'kind' already names the row type here
             values = {m.get(key, "") for _, m, _ in self._rows({"status": "ready"})}
-            return sorted(v for v in values if v not in (-1, ""))
+            return sorted(v for v in values if v not in (-1, "") and valid(field, v))  # a bad stored value: unknown
         return sorted({v for d in self.documents() if (v := getattr(d, field)) is not None})
 
     def distinct_forces(self) -> list[str]:
-        return sorted({f for _, m, _ in self._rows({"status": "ready"}) for f in json.loads(m["forces"])})
+        return sorted({f for _, m, _ in self._rows({"status": "ready"}) for f in json.loads(m["forces"])
+                       if isinstance(f, str)})
 
     def documents(self) -> list[Document]:
         docs = [Document.from_dict(json.loads(t)) for _, _, t in self._rows({"status": "ready"}, with_text=True)]

@@ -129,6 +129,27 @@ class Index:
             done.append(doc_id)
         return done
 
+    def repair_metadata(self) -> dict[str, list[str]]:
+        """Documents stored with a value no field takes (a sidecar's year "abc", before sidecars were
+        checked) read it as unknown (Document.from_dict); this stores that repair in the catalog and the
+        vectors' metadata, so filters on the server side agree. Returns source -> fields repaired. A
+        writer's upkeep; on a server the documents are read defensively and re-ingesting repairs them."""
+        if self.server:
+            return {}
+        out = {}
+        for doc_id, header in self.catalog.headers().items():
+            if not getattr(header, "sanitized", None):
+                continue
+            doc, chunks = self.catalog.document(doc_id), self.catalog.chunks(doc_id)
+            if doc is None:
+                continue
+            if chunks:
+                self.vectors.collection.update(ids=[c.chunk_id for c in chunks],
+                                               metadatas=[self.vectors.metadata(c) for c in chunks])
+            self.catalog.rewrite(doc, chunks)
+            out[doc.source] = list(header.sanitized)
+        return out
+
     def moved(self) -> bool:
         """Another process changed the corpus since the caches were filled."""
         return self.catalog.generation() != self._generation

@@ -8,19 +8,14 @@ empty, and a year that is only inferred says "guess" in its method with low conf
 """
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
 
 from . import dates
 from . import forces as force_table
 from . import furniture
-from .errors import IngestError
-from .programmes import KIND_RULES, PILLAR_CUES, PROGRAMME_RULES, PROGRAMMES, PUBLICATION_KINDS, first
+from .programmes import KIND_RULES, PILLAR_CUES, PROGRAMME_RULES, PROGRAMMES, first
 from .records import Field, Section
 
-MANIFEST_FIELDS = {"title", "forces", "year", "published", "inspection_year", "period",
-                   "programme", "kind", "inspectorate", "url"}
 HEAD = 3000
 
 # Lines that are never a publication's title: slogans, date lines and the generic section headings
@@ -275,38 +270,3 @@ def _inspectorate(text: str, published) -> Field:
     if re.search(r"\bHMIC\b|Inspectorate of Constabulary", text):
         return Field("HMIC", "named in the text", "high")
     return Field(None, "no inspectorate named", "low")
-
-
-def read_manifest(path: Path) -> dict:
-    """Optional sidecar `<file>.meta.json` whose fields override what was inferred."""
-    side = path.with_name(path.name + ".meta.json")
-    if not side.exists():
-        return {}
-    try:
-        data = json.loads(side.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise IngestError(str(path), f"its manifest {side.name} is not valid JSON ({e}); fix or remove it") from None
-    if not isinstance(data, dict):
-        raise IngestError(str(path), f"its manifest {side.name} must be a JSON object")
-    if "report_type" in data:  # manifests written before programme and kind were separate fields
-        data.setdefault("programme", data.pop("report_type"))
-    unknown = set(data) - MANIFEST_FIELDS
-    if unknown:
-        raise IngestError(str(path), f"its manifest {side.name} has unknown fields {sorted(unknown)}; "
-                          f"allowed: {sorted(MANIFEST_FIELDS)}")
-    for name, allowed in (("programme", PROGRAMMES), ("kind", PUBLICATION_KINDS)):
-        if name in data and data[name] not in allowed:
-            raise IngestError(str(path), f"manifest {side.name}: unknown {name} {data[name]!r}; "
-                              f"use one of: {', '.join(allowed)}")
-    if "forces" in data:
-        if isinstance(data["forces"], str):
-            data["forces"] = [data["forces"]]
-        try:
-            data["forces"] = [force_table.resolve(f) for f in data["forces"]]
-        except force_table.UnknownForce as e:
-            raise IngestError(str(path), f"manifest {side.name}: {e}") from None
-    return data
-
-
-def manifest_path(path: Path) -> Path:
-    return path.with_name(path.name + ".meta.json")

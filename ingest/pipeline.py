@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from . import loaders, metadata
+from .budget import Budget, Deadline
+from .manifest import read as read_sidecar, sidecar, sidecar_bytes
 from .chunk import chunk_document
 from .clean import clean
 from .errors import IngestError
@@ -35,6 +37,7 @@ class IngestReport:
     skipped: list[str] = field(default_factory=list)
     pruned: list[str] = field(default_factory=list)
     repaired: list[str] = field(default_factory=list)
+    metadata_repaired: dict[str, list[str]] = field(default_factory=dict)  # source -> fields stored as unknown
     failed: list[Failure] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     duplicates: dict[str, str] = field(default_factory=dict)  # source skipped -> the indexed source with its text
@@ -63,10 +66,31 @@ class IngestReport:
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.replaced or self.pruned or self.repaired)
+        return bool(self.added or self.replaced or self.pruned or self.repaired or self.metadata_repaired)
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def shown(path: Path) -> str:
+    """A path as text any output can carry: bytes of a name that are not UTF-8 shown as U+FFFD."""
+    return os.fsencode(path).decode("utf-8", "replace")
+
+
+def _unreadable(path: Path) -> str | None:
+    """Why a path that is not a readable file cannot be ingested, or None when it is one."""
+    if path.is_file():
+        if shown(path) != str(path):
+            return "its name is not valid UTF-8 (written in another encoding); rename it"
+        return None
+    if path.is_symlink():
+        try:
+            path.resolve(strict=True)
+        except (RuntimeError, OSError) as e:
+            if isinstance(e, RuntimeError) or getattr(e, "errno", None) == errno.ELOOP:
+                return "a symbolic link that loops back on itself; remove or repoint it"
+        return f"a link to {shown(Path(os.readlink(path)))}, which does not exist"
+    return "no such file or folder"
 
 
 def discover(paths: list[Path], report: IngestReport) -> list[Path]:
@@ -74,45 +98,47 @@ def discover(paths: list[Path], report: IngestReport) -> list[Path]:
     for p in paths:
         if p.is_dir():
             if p.suffix.lower() in loaders.SUPPORTED:
-                report.warnings.append(f"{p}: a folder, not a {p.suffix} file; the files inside it were read")
+                report.warnings.append(f"{shown(p)}: a folder, not a {p.suffix} file; the files inside it were read")
             for f in sorted(p.rglob("*")):
                 if any(part.startswith(".") for part in f.relative_to(p).parts) or f.name.endswith(".meta.json"):
                     continue
-                if f.is_file():
+                if f.is_dir():
+                    continue
+                if (why := _unreadable(f)) is None:
                     files.append(f)
-                elif f.is_symlink() and not f.exists():
-                    report.failed.append(Failure(str(f), f"a link to {os.readlink(f)}, which does not exist"))
-        elif p.is_file():
+                else:
+                    report.failed.append(Failure(shown(f), why))
+        elif (why := _unreadable(p)) is None:
             files.append(p)
-        elif p.is_symlink():
-            report.failed.append(Failure(str(p), f"a link to {os.readlink(p)}, which does not exist"))
         else:
-            report.failed.append(Failure(str(p), "no such file or folder"))
+            report.failed.append(Failure(shown(p), why))
     return files
 
 
 def file_hash(path: Path) -> str:
     h = hashlib.sha256(PIPELINE_VERSION.encode())
     h.update(path.read_bytes())
-    side = metadata.manifest_path(path)
-    if side.exists():
-        h.update(side.read_bytes())
+    if (side := sidecar_bytes(path)) is not None:
+        h.update(side)
     return h.hexdigest()
 
 
-def build_document(path: Path, fhash: str, count_tokens: Callable[[str], int] | None = None):
-    """Load, clean and describe one file. Raises IngestError with a reason a user can act on."""
-    raw = loaders.load(path)
+def build_document(path: Path, fhash: str, deadline: Deadline | None = None):
+    """Load, clean and describe one file, within `deadline` when given. Raises IngestError with a reason
+    a user can act on."""
+    raw = loaders.load(path, deadline)
     cleaned = clean(raw.text, paged=raw.paged, markdown=raw.format in ("markdown", "text"))
+    if deadline is not None:
+        deadline.check("cleaning the text")
     if not cleaned.text.strip():
         raise IngestError(str(path), "nothing readable was left after cleaning")
-    manifest = metadata.read_manifest(path)
+    manifest, refused = read_sidecar(path)
     fields = metadata.infer(cleaned.text, cleaned.sections, str(path), furniture=cleaned.furniture)
     values = {k: f.value for k, f in fields.items()} | {"url": None}
     confidence = {k: {"method": f.method, "confidence": f.confidence} for k, f in fields.items()}
     for key, value in manifest.items():
         values[key] = value
-        confidence[key] = {"method": f"manifest {metadata.manifest_path(path).name}", "confidence": "manifest"}
+        confidence[key] = {"method": f"manifest {sidecar(path).name}", "confidence": "manifest"}
     if "year" not in manifest and ("published" in manifest or "inspection_year" in manifest):
         y = str(values.get("published") or values.get("inspection_year") or "")[:4]
         values["year"] = int(y) if y.isdigit() else values["year"]
@@ -124,7 +150,7 @@ def build_document(path: Path, fhash: str, count_tokens: Callable[[str], int] | 
         period=values["period"], programme=values["programme"], kind=values["kind"],
         inspectorate=values["inspectorate"], sections=cleaned.sections, pages=cleaned.pages,
         metadata_confidence=confidence, text=cleaned.text, file_hash=fhash,
-        warnings=list(raw.warnings))
+        warnings=list(raw.warnings) + refused)
     return doc, cleaned
 
 
@@ -153,7 +179,7 @@ class _Prepared:
         return len(self.chunks) + 1
 
 
-def ingest(index, paths: list[Path], *, max_tokens: int, max_text_mb: float, prune: bool = False,
+def ingest(index, paths: list[Path], *, max_tokens: int, max_text_mb: float, budget: Budget, prune: bool = False,
            progress: Callable[[int, int, str, str], None] | None = None, sentences: bool = True) -> IngestReport:
     """Documents written (chunks and their vectors) and made searchable first; then the vectors of their
     quotable sentences, which only make answers faster: until they are stored, an answer embeds the
@@ -166,6 +192,7 @@ def ingest(index, paths: list[Path], *, max_tokens: int, max_text_mb: float, pru
     report = IngestReport(sentences_later=not sentences)
     with report.timed("upkeep"):
         report.repaired = index.repair()
+        report.metadata_repaired = index.repair_metadata()
         report.upgraded = index.add_missing_sentences() if sentences else len(index.upgrade())
     files = discover([Path(p) for p in paths], report)
     done = 0
@@ -178,7 +205,7 @@ def ingest(index, paths: list[Path], *, max_tokens: int, max_text_mb: float, pru
 
     group: list[_Prepared] = []
     for path in files:
-        ready = _prepare(index, path, report, max_tokens, max_text_mb, {p.doc.doc_id: p.source for p in group})
+        ready = _prepare(index, path, report, max_tokens, max_text_mb, budget, {p.doc.doc_id: p.source for p in group})
         if isinstance(ready, str):
             finished(path, ready)
             continue
@@ -215,7 +242,7 @@ def _failed(report: IngestReport, path: Path, e: Exception) -> str:
 _EXPECTED = (IngestError, OSError, MemoryError, RuntimeError, ValueError)
 
 
-def _prepare(index, path: Path, report: IngestReport, max_tokens: int, max_text_mb: float,
+def _prepare(index, path: Path, report: IngestReport, max_tokens: int, max_text_mb: float, budget: Budget,
              in_group: dict[str, str]) -> _Prepared | str:
     """The document read and chunked, or why it is not indexed: unchanged, duplicate, failed."""
     source = str(path.resolve())
@@ -226,7 +253,8 @@ def _prepare(index, path: Path, report: IngestReport, max_tokens: int, max_text_
             if any(v.file_hash == fhash and v.status == "ready" for v in previous):
                 report.skipped.append(source)
                 return "unchanged"
-            doc, cleaned = build_document(path, fhash)
+            deadline = budget.start(str(path))
+            doc, cleaned = build_document(path, fhash, deadline)
         other = index.catalog.status(doc.doc_id)
         same = other.source if other and other.source != source and other.status == "ready" else in_group.get(doc.doc_id)
         if same:  # indexed already, or earlier in this group
@@ -244,8 +272,9 @@ def _prepare(index, path: Path, report: IngestReport, max_tokens: int, max_text_
             chunks = chunk_document(doc, cleaned, embedder.count_tokens, max_tokens=max_tokens,
                                     window=embedder.window)
             doc.n_chunks = len(chunks)
+        deadline.check("chunking the text")
         return _Prepared(path, source, doc, chunks, previous)
-    except _EXPECTED as e:
+    except Exception as e:  # noqa: BLE001 - one file's failure, whatever raised it, never stops the batch
         return _failed(report, path, e)
 
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+# the years a report, a filter or a brief's `since` may name
+YEARS = (1900, 2100)
+
 
 @dataclass
 class Section:
@@ -52,11 +55,18 @@ class Document:
 
     @classmethod
     def from_dict(cls, d: dict) -> "Document":
+        from .manifest import sanitize  # the sidecar's rows; imported here, as they import this module
+
         d = dict(d)
         d["sections"] = [Section(**s) for s in d.get("sections", [])]
         if "report_type" in d:  # stored before programme and kind (pipeline version 1)
             d.update(legacy_type(d.pop("report_type")))
-        return cls(**d)
+        # a value stored before sidecars were checked ("year": "abc") reads as unknown, so one document
+        # cannot break every search; `hmiqa ingest` stores the repair (Index.repair_metadata)
+        changed = sanitize(d)
+        doc = cls(**d)
+        doc.sanitized = changed
+        return doc
 
     def head_text(self, chars: int = 1000) -> str:
         """What the document vector embeds: its title and opening text (the model reads 256 tokens)."""
@@ -115,9 +125,12 @@ class Chunk:
 
     @classmethod
     def from_dict(cls, d: dict) -> "Chunk":
+        from .manifest import sanitize
+
         d = dict(d)
         if "report_type" in d:  # stored before programme and kind (pipeline version 1)
             d.update(legacy_type(d.pop("report_type")))
+        sanitize(d)  # as its document's record
         return cls(**d)
 
 

@@ -61,13 +61,15 @@ def test_manifest_with_the_old_report_type_field_still_works(tmp_path):
     assert (doc.programme, doc.kind) == ("custody", "response")
 
 
-def test_manifest_with_an_unknown_programme_is_a_clear_error(tmp_path):
-    from ingest.errors import IngestError
+def test_a_sidecar_field_with_a_value_it_does_not_take_is_refused_by_name_and_the_rest_applies(tmp_path):
     path = tmp_path / RESPONSE.name
     path.write_bytes(RESPONSE.read_bytes())
-    (tmp_path / (RESPONSE.name + ".meta.json")).write_text(json.dumps({"programme": "PEEL 2014"}))
-    with pytest.raises(IngestError, match="unknown programme 'PEEL 2014'; use one of: PEEL legitimacy"):
-        build_document(path, "h")
+    inferred, _ = build_document(RESPONSE, "h")
+    (tmp_path / (RESPONSE.name + ".meta.json")).write_text(json.dumps({"programme": "PEEL 2014", "kind": "letter or terms"}))
+    doc, _ = build_document(path, "h")
+    assert doc.programme == inferred.programme and doc.kind == "letter or terms"
+    assert any("programme \"PEEL 2014\" refused" in w and "programme takes one of: PEEL legitimacy" in w
+               for w in doc.warnings), doc.warnings
 
 
 def test_documents_stored_before_programme_and_kind_open_with_both():
@@ -100,10 +102,11 @@ def test_sidecar_manifest_overrides_inferred_fields(tmp_path):
     assert doc.url == "https://example.org/r.pdf" and doc.source == str(path.resolve())
 
 
-def test_manifest_with_unknown_force_is_a_clear_error(tmp_path):
-    from ingest.errors import IngestError
+def test_a_sidecar_naming_an_unknown_force_keeps_the_inferred_forces_and_says_why(tmp_path):
     path = tmp_path / RESPONSE.name
     path.write_bytes(RESPONSE.read_bytes())
+    inferred, _ = build_document(RESPONSE, "h")
     (tmp_path / (RESPONSE.name + ".meta.json")).write_text(json.dumps({"forces": ["Gotham"]}))
-    with pytest.raises(IngestError, match="unknown force 'Gotham'"):
-        build_document(path, "h")
+    doc, _ = build_document(path, "h")
+    assert doc.forces == inferred.forces
+    assert any("forces [\"Gotham\"] refused" in w and "unknown force 'Gotham'" in w for w in doc.warnings), doc.warnings

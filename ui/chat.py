@@ -64,9 +64,14 @@ def _sidebar(assistant, docs):
             pairs = [(t.question, t.answer) for t in turns]
             st.download_button("Download conversation (Markdown)", conversation_markdown(pairs),
                                file_name="hmiqa-conversation.md", mime=MARKDOWN_MEDIA_TYPE, width="stretch")
-            st.download_button("Download conversation (Word)", conversation_docx(pairs),
-                               file_name="hmiqa-conversation.docx", width="stretch",
-                               mime=DOCX_MEDIA_TYPE)
+            try:  # built on every rerun: an export that fails must not take the Ask page down
+                word = conversation_docx(pairs)
+            except Exception as e:  # noqa: BLE001 - shown, and the Markdown export still offered
+                st.caption(f"The Word export could not be made ({type(e).__name__}: {e}); the Markdown one "
+                           "holds every answer.")
+            else:
+                st.download_button("Download conversation (Word)", word, file_name="hmiqa-conversation.docx",
+                                   width="stretch", mime=DOCX_MEDIA_TYPE)
             if st.button("Start a new conversation", width="stretch"):
                 st.session_state["turns"] = []
                 st.session_state.pop("source", None)
