@@ -297,8 +297,7 @@ class Answering:
         closest = extractive.select(cands, limit=self.settings.closest_sentences, per_doc=2, floor=float("-inf"),
                                     duplicate=self.settings.duplicate_cosine)
         answer.closest, _ = extractive.cite(closest, self.corpus.page)
-        answer.answer = filter_line(q) + policy.refusal(q.question, cands, decision.best, self.settings,
-                                                        bool(answer.closest))
+        answer.answer = filter_line(q) + policy.refusal(q.question, cands, self.settings, bool(answer.closest))
 
     def compose(self, answer: Answer, r: Retrieval, decision: policy.Decision) -> None:
         q, s = r.query, self.settings
@@ -321,7 +320,7 @@ class Answering:
         body, answer.sentences, answer.citations = extractive.compose(chosen, timeline, self.corpus)
         caution = "*Relaxed what the question implied: the best evidence is outside it.*\n\n" if decision.relaxed else ""
         if decision.action == policy.CAUTION:
-            answer.notices.append(policy.caution_notice(decision.best))
+            answer.notices.append(policy.CAUTION_NOTICE)
             caution += "*The closest passages are quoted below; they may not answer the question.*\n\n"
         answer.answer = filter_line(q) + caution + body
 

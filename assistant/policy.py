@@ -65,20 +65,21 @@ def decide(cands: list[Candidate], settings, has_preferences: bool, tracked: boo
     return Decision(action, best, cands, relaxed=True)
 
 
-def refusal(question: str, cands: list[Candidate], best: float, settings, listed: bool) -> str:
-    """Why the answer is refused: the reports discuss the subject without the figure, date or grade
-    asked for, or they do not answer it; `listed` when the closest passages are shown beside it."""
+def refusal(question: str, cands: list[Candidate], settings, listed: bool) -> str:
+    """Why the answer is refused, in words (the score is the record's `evidence_score`): the reports
+    discuss the subject without the figure, date or grade asked for, or they do not answer it; `listed`
+    when the closest passages are shown beside it."""
     near = evidence(cands, settings.dense_weight, typed_only=False)
     wanted = lacking(question)
     if wanted and near >= settings.refuse_below:
-        text = (f"The indexed reports discuss this but give no {wanted} "
-                f"(the closest passage without one scored {near:.2f}).")
+        text = f"The indexed reports discuss this but give no {wanted}."
+    elif cands:
+        text = "The indexed reports do not answer this: no passage says what was asked closely enough to quote."
     else:
-        text = "The indexed reports do not answer this" + (f" (closest match scored {best:.2f})." if cands else ".")
+        text = "The indexed reports do not answer this: no passage matches the question."
     if listed:
         text += " The closest passages are listed; they may not answer it."
     return text
 
 
-def caution_notice(best: float) -> str:
-    return f"weak evidence (best match scored {best:.2f}): these passages may not answer the question"
+CAUTION_NOTICE = "weak evidence: the passages quoted may not answer the question"

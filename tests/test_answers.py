@@ -41,6 +41,7 @@ def test_questions_the_reports_cannot_answer_are_refused(seeded, question, why):
     answer = seeded.ask(question)
     assert answer.refused
     assert why in answer.answer
+    assert not re.search(r"scored|\d\.\d\d", answer.answer), answer.answer  # in words: the score is evidence_score
 
 
 def test_a_refusal_lists_the_closest_passages_as_exact_quotes_not_as_an_answer(seeded):
