@@ -5,7 +5,7 @@ import math
 from dataclasses import dataclass, field
 
 from .dataset import Item
-from .relevance import matched, share_held
+from .relevance import matched, normal, share_held
 
 KS = (1, 3, 5, 10)
 
@@ -70,6 +70,17 @@ class AnswerScore:
     first_quote: str = ""
     evidence: float = 0.0  # the answer's best evidence score, compared with `refuse_below`
     inexact: int = 0  # citations whose quote is not an exact substring of the passage cited
+    quoted: int = 0  # sentences the answer quotes (answerable questions)
+    quoted_labelled: int = 0  # … that are, contain or are contained in a labelled quote
+    lead: bool = False  # the first sentence quoted is a labelled answer
+
+
+def is_labelled(sentence: str, file: str, relevant) -> bool:
+    """The quoted sentence is, contains or is contained in a labelled quote of the same file (words
+    compared, layout ignored): the sentence a good answer leads with."""
+    s = normal(sentence)
+    return any(file == e.file and (normal(e.quote) in s or s in normal(e.quote)) for e in relevant) \
+        if s.strip() else False
 
 
 def score_answer(item: Item, answer, chunk_text, file_of) -> AnswerScore:
@@ -84,6 +95,11 @@ def score_answer(item: Item, answer, chunk_text, file_of) -> AnswerScore:
         cites = [by_n[n] for n in sentence.citations if n in by_n]
         if not cites:
             continue
+        labelled = any(is_labelled(sentence.text, file_of(c.doc_id), item.relevant) for c in cites)
+        if not answer.refused:
+            s.lead = s.lead or (s.quoted == 0 and labelled)
+            s.quoted += 1
+            s.quoted_labelled += labelled
         s.cited_sentences += 1
         if any(matched(chunk_text(c.chunk_id), file_of(c.doc_id), item.relevant) for c in cites):
             s.supported_sentences += 1
@@ -108,6 +124,10 @@ def summarise_answers(scores: list[AnswerScore]) -> dict[str, float]:
         out["answer_recall"] = sum(s.cites_relevant for s in answerable) / len(answerable)
         out["citation_support"] = sum(s.supported_sentences for s in answerable) / cited if cited else 0.0
         out["answered"] = sum(not s.refused for s in answerable) / len(answerable)
+        # what the officer reads: the first line, and how much of what is quoted answers
+        out["lead"] = sum(s.lead for s in answerable) / len(answerable)
+        quoted = sum(s.quoted for s in answerable)
+        out["quote_precision"] = sum(s.quoted_labelled for s in answerable) / quoted if quoted else 0.0
         wrongly = [s for s in answerable if s.refused]  # none refused: nothing was hidden
         out["refused_shown"] = sum(s.closest_relevant for s in wrongly) / len(wrongly) if wrongly else 1.0
     if unanswerable:

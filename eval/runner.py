@@ -27,7 +27,7 @@ MODES = RETRIEVAL_MODES + ANSWER_MODES
 DEFAULT_MODE = "hybrid+filters"  # what `ask`, the app and the API retrieve with
 TOP_K = 10
 RETRIEVAL_COLUMNS = ("hit@1", "hit@3", "hit@5", "hit@10", "recall@5", "recall@10", "MRR@10", "nDCG@10")
-ANSWER_COLUMNS = ("answer_recall", "citation_support", "answered", "refused_shown", "refusal_precision",
+ANSWER_COLUMNS = ("lead", "quote_precision", "answer_recall", "citation_support", "answered", "refused_shown", "refusal_precision",
                   "refusal_recall", "inexact_quotes")
 
 
@@ -300,6 +300,9 @@ def to_markdown(r: EvalRun, misses: bool = True) -> str:
             out.append(f"- {w['id']} “{w['question']}”: expected {w['expected']}, inferred {w['inferred']}")
     if answers:
         out += ["", "## Answers (all questions)", "",
+                "Lead: share of answerable questions whose answer's first quoted sentence is a labelled quote (is, "
+                "contains or is contained in one; a refusal has none). Quote precision: share of the sentences "
+                "answers to answerable questions quote that are labelled quotes. "
                 "Answer recall: share of answerable questions whose answer cites a relevant quote. Citation "
                 "support: share of cited sentences whose passage holds relevant evidence. Refused shown: of the "
                 "answerable questions refused, the share whose closest passages (listed with a refusal, not as an "
@@ -319,11 +322,12 @@ def to_markdown(r: EvalRun, misses: bool = True) -> str:
                            f"and cautions between {cfg['refuse_below']} and {cfg['caution_below']}: a wrong refusal "
                            "hides what the reports say, a weak answer shows its quotes and says it is weak.")
         for m in answers:
-            out += ["", f"### {m.name} by kind", "", "| kind | n | answer_recall | citation_support | refusal_recall |",
-                    "|---|---:|---:|---:|---:|"]
+            by_kind_columns = ("lead", "quote_precision", "answer_recall", "answered", "citation_support",
+                               "refusal_recall", "refusal_precision")
+            out += ["", f"### {m.name} by kind", "", "| kind | n | " + " | ".join(by_kind_columns) + " |",
+                    "|---|---:|" + "---:|" * len(by_kind_columns)]
             for k, s in m.by_kind.items():
-                out.append(f"| {k} | {s['n']} | {_fmt(s.get('answer_recall'))} | {_fmt(s.get('citation_support'))} "
-                           f"| {_fmt(s.get('refusal_recall'))} |")
+                out.append(f"| {k} | {s['n']} | " + " | ".join(_fmt(s.get(c)) for c in by_kind_columns) + " |")
     if (fm := r.mode("findings")) is not None:
         out += ["", "## Findings extraction", "",
                 "Recommendations, areas for improvement and graded judgments extracted at ingest, against a "

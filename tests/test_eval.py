@@ -157,6 +157,34 @@ def test_a_refusal_whose_closest_passages_quote_the_evidence_is_counted_as_shown
     assert summary["refused_shown"] == 0.5 and summary["answer_recall"] == 0.0
 
 
+def test_lead_and_quote_precision_count_what_the_reader_sees_first_and_at_all():
+    """A sentence counts when it is, contains or is contained in a labelled quote of the same file."""
+    from assistant.records import Answer, AnswerSentence
+    from eval.metrics import score_answer, summarise_answers
+    passage = "Training continues. The force reduced its vetting backlog from 18 percent to 16.7 percent."
+    item = _backlog_item("reduced its vetting backlog from 18 percent to 16.7 percent")
+    framing, finding = "Training continues.", "The force reduced its vetting backlog from 18 percent to 16.7 percent."
+
+    def answer(*quotes: str, refused: bool = False) -> Answer:
+        cites = [_citation(q) for q in quotes]
+        for n, c in enumerate(cites, start=1):
+            c.n = n
+        return Answer(question=item.question, answer="", mode="extractive", refused=refused,
+                      sentences=[AnswerSentence(text=q, citations=[n]) for n, q in enumerate(quotes, start=1)],
+                      citations=cites)
+
+    def scored(a: Answer, file: str = "a.txt"):
+        return score_answer(item, a, lambda _: passage, lambda _: file)
+
+    leads, trails = scored(answer(finding, framing)), scored(answer(framing, finding))
+    assert (leads.lead, trails.lead) == (True, False)
+    assert scored(answer("reduced its vetting backlog")).lead  # contained in the labelled quote
+    assert not scored(answer(finding), file="b.txt").lead  # the same words in another report
+    assert not scored(answer(finding, refused=True)).lead
+    summary = summarise_answers([leads, trails])
+    assert summary["lead"] == 0.5 and summary["quote_precision"] == 0.5
+
+
 def test_eval_runs_on_a_corpus_and_questions_it_has_never_seen(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
