@@ -345,8 +345,17 @@ def cite(chosen: list[Candidate], page_of) -> tuple[list[Citation], dict[int, in
 
 
 def compose(chosen: list[Candidate], timeline: bool, corpus: Corpus) -> tuple[str, list[AnswerSentence], list[Citation]]:
-    """Markdown grouped by report in date order; a timeline (year → force → findings) on request."""
-    ordered = sorted(chosen, key=lambda c: (c.passage.year or 0, c.passage.title, c.start))
+    """Markdown grouped by report, the report holding the best sentence first and each report's best
+    sentence first: an officer reads the first line first. A timeline (year → force → findings) keeps
+    year order, and within a year the same order."""
+    best = {}
+    for c in chosen:
+        best[c.passage.doc_id] = max(best.get(c.passage.doc_id, float("-inf")), c.score)
+    if timeline:
+        ordered = sorted(chosen, key=lambda c: (c.passage.year or 0, -best[c.passage.doc_id], c.passage.doc_id,
+                                                -c.score, c.start))
+    else:
+        ordered = sorted(chosen, key=lambda c: (-best[c.passage.doc_id], c.passage.doc_id, -c.score, c.start))
     citations, number = cite(ordered, corpus.page)
     lines: list[str] = []
     sentences: list[AnswerSentence] = []
