@@ -217,7 +217,7 @@ def test_a_lead_in_whose_items_were_not_retrieved_keeps_its_place(seeded):
     assert lead_alone.score - lead_with.score == pytest.approx(extractive.LEAD_IN_PENALTY)
 
 
-def _candidate(doc: str, year: int, text: str, score: float, start: int = 0) -> extractive.Candidate:
+def _ranked(doc: str, year: int, text: str, score: float, start: int = 0) -> extractive.Candidate:
     p = Passage(chunk_id=f"{doc}:0000", doc_id=doc, ordinal=0, text=text, start=start, end=start + len(text),
                 section="", page_start=None, page_end=None, forces=["Kent"], year=year, programme=None,
                 kind=None, title=f"Report {doc}", context="")
@@ -234,9 +234,9 @@ class _Pages:
 
 
 def test_an_answer_leads_with_its_best_sentence_and_a_timeline_keeps_year_order():
-    older_weak = _candidate("a", 2014, "The force has a vetting policy.", 0.7)
-    newer_best = _candidate("b", 2019, "The vetting backlog fell from 18 to 16.7 percent.", 1.4)
-    newer_other = _candidate("b", 2019, "Vetting is now done before appointment.", 0.9, start=100)
+    older_weak = _ranked("a", 2014, "The force has a vetting policy.", 0.7)
+    newer_best = _ranked("b", 2019, "The vetting backlog fell from 18 to 16.7 percent.", 1.4)
+    newer_other = _ranked("b", 2019, "Vetting is now done before appointment.", 0.9, start=100)
     _, sentences, citations = extractive.compose([older_weak, newer_other, newer_best], False, _Pages())
     assert [s.text for s in sentences] == [newer_best.text, newer_other.text, older_weak.text]
     assert [c.n for c in citations] == [1, 2, 3] and citations[0].quote == newer_best.text
