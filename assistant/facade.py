@@ -24,7 +24,7 @@ from . import uploads
 from .answering import Answering, Retrieval
 from .backfill import SentenceBackfill
 from .brief import Brief, build as build_brief
-from .corpus import DocumentMissing, IndexCorpus
+from .corpus import IndexCorpus
 from .errors import HmiqaError, StoreFull, StoreUnavailable
 from .followthrough import Documents, FollowThrough
 from .query import Query

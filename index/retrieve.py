@@ -7,7 +7,6 @@ searches a second time with them to reach matching passages beyond its pool (ind
 """
 from __future__ import annotations
 
-from itertools import groupby
 from typing import Protocol
 
 import numpy as np
@@ -65,14 +64,17 @@ class DenseRetriever:
             return []
         vector, n = self.index.embedder.embed_query(query), k
         cols = self.index.columns()
-        filtered = filters is not None and not filters.is_empty()
-        if cols is not None and (filtered or len(cols.chunk_ids) <= self.exact_max):
-            mask = filters.mask(cols) if filtered else np.ones(len(cols.chunk_ids), dtype=bool)
+        if cols is not None and filters is not None and not filters.is_empty():
+            mask = filters.mask(cols)
             found = self._exact(vector, k, cols, mask)
-            if found is None and filtered:
+            if found is None:
                 found = self._broad(vector, k, cols, mask)
             if found is not None:
                 return found
+        elif cols is not None and len(cols.chunk_ids) <= self.exact_max:
+            if (matrix := self.index.chunk_matrix(cols, len(vector))) is not None:
+                scores = matrix @ vector
+                return [(cols.chunk_ids[i], float(scores[i])) for i in _top(scores, k)]
         while True:
             found = self.index.vectors.query(vector, n, filters)
             hits = [(cid, s) for cid, s in found if cid in chunks]
@@ -115,15 +117,10 @@ class DenseRetriever:
         if not len(rows):
             return []
         ids = [cols.chunk_ids[i] for i in rows]
-        docs = list(dict.fromkeys(doc_of(c) for c in ids))
-        stored = self.index.catalog.chunk_vectors(docs, len(vector))
-        parts = []
-        for d, group in groupby(ids, key=doc_of):  # ids run document by document, in ordinal order
-            ordinals = [int(c.rpartition(":")[2]) for c in group]
-            if d not in stored or ordinals[-1] >= len(stored[d]):
-                return None  # none kept, or indexed again with other chunks since this corpus was read
-            parts.append(stored[d][ordinals])
-        scores = np.concatenate(parts).astype(np.float32) @ vector
+        matrix = self.index.stored_chunk_vectors(ids, len(vector))
+        if matrix is None:
+            return None
+        scores = matrix @ vector
         return [(ids[i], float(scores[i])) for i in _top(scores, k)]
 
 

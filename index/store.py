@@ -4,7 +4,10 @@ from __future__ import annotations
 import bisect
 import json
 import threading
+from itertools import groupby
 from pathlib import Path
+
+import numpy as np
 
 from ingest import boilerplate
 from ingest.records import Chunk, Document
@@ -13,7 +16,7 @@ from .bm25 import BM25Index
 from .bm25_shared import SharedSegments
 from .catalog import Catalog
 from .catalogs import CatalogStore
-from .corpus import ChunkMap
+from .corpus import ChunkMap, doc_of
 from .embed import DEFAULT_CACHE, Embedder
 from .filters import Columns
 from .findings_store import FindingsStore
@@ -21,6 +24,10 @@ from .locks import ReadWriteLock
 from .writer_lock import WriterLock, opening
 from .sentences import SentenceVectors, embed_sentences
 from .vectors import VectorStore
+
+
+# set once an index's stored records have been checked against the sidecar rows (ingest/manifest.py)
+METADATA_CHECKED = "metadata_checked"
 
 
 class IndexMismatch(Exception):
@@ -73,6 +80,7 @@ class Index:
         self._headers: dict[str, Document] = {}  # the chunk map's documents, without their text
         self._columns: Columns | None = None
         self._doc_vectors: tuple[dict[str, int], "object"] | None = None
+        self._chunk_matrix: tuple[list[str], np.ndarray | None] | None = None  # (the columns' ids, their vectors)
         with opening(self.path):
             self.migrated = self._migrate()
             self.upgraded = self._add_missing_doc_vectors()
@@ -100,6 +108,29 @@ class Index:
                                               chunks.positions() if bm25.chunk_ids is chunks.ids else None)
             return self._columns
 
+    def stored_chunk_vectors(self, ids: list[str], dim: int) -> np.ndarray | None:
+        """The stored vectors (float32) of these chunk ids, which run document by document in ordinal
+        order; None when some lack them (an index from before they were kept, or a document indexed
+        again with other chunks since this corpus was read): Chroma answers then."""
+        if not ids:
+            return np.zeros((0, dim), dtype=np.float32)
+        stored = self.catalog.chunk_vectors(list(dict.fromkeys(doc_of(c) for c in ids)), dim)
+        parts = []
+        for d, group in groupby(ids, key=doc_of):
+            ordinals = [int(c.rpartition(":")[2]) for c in group]
+            if d not in stored or ordinals[-1] >= len(stored[d]):
+                return None
+            parts.append(stored[d][ordinals])
+        return np.concatenate(parts).astype(np.float32)
+
+    def chunk_matrix(self, cols: Columns, dim: int) -> np.ndarray | None:
+        """Every chunk of the corpus being read, in the columns' order, read once per corpus: an exact
+        unfiltered search is then one product, not a read of every stored vector per question."""
+        with self._build:
+            if self._chunk_matrix is None or self._chunk_matrix[0] is not cols.chunk_ids:
+                self._chunk_matrix = (cols.chunk_ids, self.stored_chunk_vectors(cols.chunk_ids, dim))
+            return self._chunk_matrix[1]
+
     def doc_vectors(self):
         """(doc_id -> row, matrix) of the document vectors, reloaded when the corpus changes."""
         with self._build:
@@ -116,38 +147,34 @@ class Index:
         nothing is embedded again, so filters work at once. Server mode: re-ingest instead."""
         if self.server:
             return []
-        done = []
-        for doc_id in self.catalog.legacy_documents():
-            doc = self.catalog.document(doc_id)  # read through from_dict, which maps report_type
-            chunks = self.catalog.chunks(doc_id)
-            if doc is None:
-                continue
-            if chunks:
-                self.vectors.collection.update(ids=[c.chunk_id for c in chunks],
-                                               metadatas=[self.vectors.metadata(c) for c in chunks])
-            self.catalog.rewrite(doc, chunks)
-            done.append(doc_id)
-        return done
+        # read through from_dict, which maps report_type
+        return [doc_id for doc_id in self.catalog.legacy_documents() if self._rewrite(doc_id) is not None]
+
+    def _rewrite(self, doc_id: str) -> Document | None:
+        """Store a document's and its chunks' records again as from_dict reads them (same ids, text and
+        vectors), in the catalog and in the vectors' metadata; None when it is not there."""
+        doc, chunks = self.catalog.document(doc_id), self.catalog.chunks(doc_id)
+        if doc is None:
+            return None
+        if chunks:
+            self.vectors.collection.update(ids=[c.chunk_id for c in chunks],
+                                           metadatas=[self.vectors.metadata(c) for c in chunks])
+        self.catalog.rewrite(doc, chunks)
+        return doc
 
     def repair_metadata(self) -> dict[str, list[str]]:
         """Documents stored with a value no field takes (a sidecar's year "abc", before sidecars were
         checked) read it as unknown (Document.from_dict); this stores that repair in the catalog and the
         vectors' metadata, so filters on the server side agree. Returns source -> fields repaired. A
-        writer's upkeep; on a server the documents are read defensively and re-ingesting repairs them."""
-        if self.server:
-            return {}
+        writer's upkeep, once an index (a catalog flag): only an hmiqa from before the checks stored such
+        values. On a server the documents are read defensively and re-ingesting repairs them."""
+        if self.server or self.catalog.get_meta(METADATA_CHECKED) == "1":
+            return {}  # every record written since was checked by the sidecar rows: one scan an index
         out = {}
         for doc_id, header in self.catalog.headers().items():
-            if not getattr(header, "sanitized", None):
-                continue
-            doc, chunks = self.catalog.document(doc_id), self.catalog.chunks(doc_id)
-            if doc is None:
-                continue
-            if chunks:
-                self.vectors.collection.update(ids=[c.chunk_id for c in chunks],
-                                               metadatas=[self.vectors.metadata(c) for c in chunks])
-            self.catalog.rewrite(doc, chunks)
-            out[doc.source] = list(header.sanitized)
+            if getattr(header, "sanitized", None) and (doc := self._rewrite(doc_id)) is not None:
+                out[doc.source] = list(header.sanitized)
+        self.catalog.set_meta(METADATA_CHECKED, "1")
         return out
 
     def moved(self) -> bool:
@@ -166,7 +193,7 @@ class Index:
             if not self.server:
                 self.vectors.reopen()  # embedded Chroma keeps its nearest-neighbour graph in memory
             self._generation, self._chunks, self._bm25, self._bm25_loaded = gen, None, None, False
-            self._columns = self._doc_vectors = self._boilerplate = None
+            self._columns = self._doc_vectors = self._boilerplate = self._chunk_matrix = None
             self._headers = {}
             return True
 
@@ -292,7 +319,7 @@ class Index:
                 self.vectors.reopen()  # another process's vectors too
             self._generation, self._chunks, self._headers, self._bm25 = gen, chunks, headers, bm25
             self._bm25_loaded = True
-            self._columns = self._doc_vectors = self._boilerplate = None
+            self._columns = self._doc_vectors = self._boilerplate = self._chunk_matrix = None
 
     # The one write path: every change to what is indexed goes through add, remove and repair, then
     # settle, so the catalog, the Chroma vectors, BM25 and the findings store stay in step. Readers go

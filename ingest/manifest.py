@@ -174,18 +174,22 @@ def sanitize(record: dict) -> list[str]:
     """Check a stored record's sidecar-settable fields in place: a value no row takes becomes unknown
     (None; [] for forces). Returns the names of the fields it changed."""
     changed = []
-    for name in ("title", "forces", "year", "published", "inspection_year", "period", "programme", "kind"):
-        value = record.get(name)
-        if value is None or (name == "forces" and value == []):
+    # every chunk read passes here: the forces and the title are checked for their type only (a stored
+    # force need not be one of the table's, and resolving each would cost a scan of the table)
+    if not (isinstance(record.get("forces"), list) and all(isinstance(f, str) for f in record["forces"])):
+        if record.get("forces") not in (None, []):
+            record["forces"] = []
+            changed.append("forces")
+    if record.get("title") is not None and not isinstance(record["title"], str):
+        record["title"] = ""
+        changed.append("title")
+    for name in ("year", "published", "inspection_year", "period", "programme", "kind"):
+        if (value := record.get(name)) is None:
             continue
         try:
-            good = BY_NAME[name].parse(value)
+            good = BY_NAME[name].parse(value)  # a year stored as text reads as the number it names
         except Refused:
             good = None
-        if name == "forces":
-            good = list(value) if isinstance(value, list) and all(isinstance(f, str) for f in value) else []
-        elif name == "title":
-            good = value if isinstance(value, str) else ""
         if good != value:
             record[name] = good
             changed.append(name)

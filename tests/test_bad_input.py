@@ -99,7 +99,8 @@ def test_a_bad_value_an_older_hmiqa_stored_reads_as_unknown_and_ingest_repairs_i
     a.ingest([folder])
     a.close()
     db = sqlite3.connect(tmp_path / "index" / "catalog.sqlite")
-    with db:  # what a sidecar {"year": "abc"} left before sidecars were checked
+    with db:  # what a sidecar {"year": "abc"} left in an index of an hmiqa from before sidecars were checked
+        db.execute("DELETE FROM meta WHERE key = 'metadata_checked'")  # which never checked its records
         db.execute("UPDATE documents SET data = json_set(data, '$.year', 'abc')")
         db.execute("UPDATE headers SET header = json_set(header, '$.year', 'abc')")
         db.execute("UPDATE chunks SET data = json_set(data, '$.year', 'abc')")
