@@ -10,7 +10,7 @@ LLAMA_CPP_VERSION := 0.3.36
 # pip on this kind of machine warns about optional local indexes it cannot see; keep the noise out
 QUIET := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 
-.PHONY: run test ingest bench clean chromium eval
+.PHONY: run test ingest bench clean chromium eval answer-model
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -46,6 +46,10 @@ test: $(VENV)/.installed-dev chromium
 
 eval: $(VENV)/.installed-dev
 	$(BIN)/hmiqa eval --floors eval/floors.json --json var/eval-results.json
+
+# refit the answer model on ../shared/realdev (the seeds held out); writes assistant/models/ and eval/RESULTS.md
+answer-model: $(VENV)/.installed-dev
+	$(BIN)/python scripts/fit_answer_model.py --realdev ../shared/realdev
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python scripts/bench.py --out docs/BENCHMARKS.md

@@ -9,11 +9,14 @@ import time
 from dataclasses import dataclass, replace
 from typing import Callable
 
+import numpy as np
+
+from index.bm25 import tokenize
 from index.records import Filters, Passage, Preferences
 from index.store import Index
 from ingest.chunk import quotable_spans
 
-from . import extractive, plainwords, policy, tracked_answer
+from . import answer_model, extractive, plainwords, policy, tracked_answer
 from .corpus import IndexCorpus
 from .errors import HmiqaError
 from .followthrough import FollowThrough
@@ -82,6 +85,7 @@ class Answering:
         self.index, self.settings, self.corpus = index, settings, corpus
         self.search, self.follow_through = search, follow_through
         self._llm = None  # built on first use of mode="llm", then reused
+        self._model = answer_model.load(settings.answer_model)  # a wrong name fails at open, not at the first answer
 
     def ask(self, question: str, filters: Filters | None, history: list | None, mode: str, k: int,
             drop: tuple[str, ...] | list[str]) -> Answer:
@@ -232,9 +236,7 @@ class Answering:
         answer.notices.append(f"no evidence for {culprit} {wanted}; the index covers {culprit} {covered[culprit]}")
         rest = replace(preferred, forces=[]) if preferred is not None else None
         passages = self.search(query, k=k, filters=relaxed, prefer=rest)
-        cands = self.candidates(passages)
-        extractive.score(cands, q.topic, q.question, self.index.embedder.embed,
-                         embed_query=self.index.embedder.embed_query, weights=self.settings)
+        cands = self.scored(passages, q, q.question)
         chosen = extractive.select(cands, limit=self.settings.emptied_sentences, per_doc=1,
                                    floor=self.settings.quote_floor, duplicate=self.settings.duplicate_cosine)
         body, answer.sentences, answer.citations = extractive.compose(chosen, False, self.corpus)
@@ -274,11 +276,33 @@ class Answering:
         return cands
 
     def scored(self, passages: list[Passage], q: Query, question: str) -> list[extractive.Candidate]:
+        """The sentences of `passages` (and the list items their lead-ins announce), each scored by the
+        hand-set rules and then by the answer model, whose probability is what the answer goes by."""
         cands = self.candidates(self.with_continuations(passages))
+        boiler = self.index.boilerplate()
+        embed_query = self.index.embedder.embed_query
         extractive.score(cands, q.topic, question, self.index.embedder.embed, progress=q.intent == "progress",
-                         embed_query=self.index.embedder.embed_query,
-                         boilerplate=self.index.boilerplate(), weights=self.settings)
+                         embed_query=embed_query, boilerplate=boiler, weights=self.settings)
+        if cands:
+            topic, asked = embed_query(q.topic or question), embed_query(question)
+            v = topic + asked
+            bm25 = self.index.bm25
+            chunks = self.index.chunk_map()
+            ctx = answer_model.Context(question, v / np.linalg.norm(v), topic / np.linalg.norm(topic),
+                                       asked / np.linalg.norm(asked), extractive.concepts(q.topic, question),
+                                       bm25.idf(question) if bm25 is not None else {},
+                                       bm25.idf(q.topic or question) if bm25 is not None else {}, tokenize, boiler,
+                                       chunks.count_of, q.intent == "progress", q.intent == "recommend")
+            answer_model.apply(self.model(), cands, ctx)
         return cands
+
+    def model(self) -> answer_model.AnswerModel:
+        return self._model
+
+    def use_model(self, model: answer_model.AnswerModel | None) -> None:
+        """Answer by `model` from now on (None: the one the settings name); evaluation swaps in the
+        model of the cross-validation fold that did not see a question's publication."""
+        self._model = model if model is not None else answer_model.load(self.settings.answer_model)
 
     # --- the policy's outcomes ---
 
@@ -311,13 +335,19 @@ class Answering:
         top = max((c.score for c in cands), default=0.0)
         timeline = q.intent == "progress"
         if timeline:
+            # a timeline wants each year's change and position, not the one sentence that answers: the
+            # answer model was fitted on questions with one answer (realdev has few progress questions),
+            # so a timeline chooses by the hand-set score, whose change and figures bonuses weigh what
+            # changed (the seed vetting timeline, eval/RESULTS.md)
+            cands = [replace(c, score=c.hand) for c in cands]
+            best = max((c.score for c in cands), default=0.0)
             chosen = extractive.select_per_report(cands, per_doc=s.timeline_per_report, margin=s.timeline_margin,
-                                                  floor=max(s.quote_floor, top - s.timeline_margin),
+                                                  floor=max(s.timeline_floor, best - s.timeline_margin),
                                                   duplicate=s.duplicate_cosine)
         else:
             chosen = extractive.select(cands, limit=s.answer_sentences, per_doc=s.per_report,
-                                       floor=max(s.quote_floor, top - s.answer_margin), duplicate=s.duplicate_cosine)
-        body, answer.sentences, answer.citations = extractive.compose(chosen, timeline, self.corpus)
+                                       floor=max(s.quote_floor, top * s.answer_ratio), duplicate=s.duplicate_cosine)
+        body, answer.sentences, answer.citations = extractive.compose(chosen, timeline, self.corpus, q.question)
         caution = "*Relaxed what the question implied: the best evidence is outside it.*\n\n" if decision.relaxed else ""
         if decision.action == policy.CAUTION:
             answer.notices.append(policy.CAUTION_NOTICE)

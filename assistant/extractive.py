@@ -7,7 +7,7 @@ order, or laid out as a timeline when the question asks about progress.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -41,10 +41,15 @@ class Candidate:
     start: int  # offsets in the document's cleaned text
     end: int
     text: str
-    score: float = 0.0  # how well it answers, for choosing what to quote (retrieval rank included)
-    evidence: float = 0.0  # how well its words and meaning match the question alone, for refusing
+    # how well it answers, what the answer orders and stops by: the hand-set score `score()` gives,
+    # then the answer model's probability (assistant/answer_model.apply), which keeps the former in `hand`
+    score: float = 0.0
+    evidence: float = 0.0  # how well its words and meaning match the question alone
     typed: bool = True  # holds what the question asks for (a figure, a date, a name, a grade)
     vector: np.ndarray | None = None
+    hand: float = 0.0
+    features: np.ndarray | None = None
+    also: list[Passage] = field(default_factory=list)  # other reports printing the same sentence
 
 
 def stems(text: str) -> set[str]:
@@ -75,7 +80,8 @@ ANSWER_TYPES = [
     (r"\bhow many\b|\bhow much (?!progress|has|did|does|is)|\bwhat (?:number|proportion|percentage|share)\b|"
      r"\bwhat (?:is|was) the [\w -]{0,30}rate\b", NUMBER_WORDS, "figure", True, 0.1,
      "numbers questions cite the sentence with the figure"),
-    (r"\bwhat grade\b|\bhow (?:was|were|is|are) [\w' -]{1,40} graded\b",
+    (r"\bwhat (?:\w+ ){0,2}(?:grades?|judgm?ents?|ratings?)\b|\bhow (?:was|were|is|are) [\w' -]{1,40} "
+     r"(?:graded|judged|rated)\b|\bwhich areas? [\w' -]{0,40}(?:graded|judged?|rated)\b",
      r"(?i)\b(?:outstanding|good|adequate|requires improvement|inadequate|not yet graded)\b", "grade", True, 0.1,
      "graded judgments"),
     (r"^(?:when|on what date|in what year|what date|what year)\b",
@@ -107,13 +113,18 @@ FRAMING = [
      r"forms?|contains?|presents?|summarises?|provides?|draws?|builds?)\b", "what the report or inspection does"),
     (r"^(?:in|as part of|for) (?:making |preparing |carrying out )?(?:this|the|our|these) (?:\w+ ){0,2}?"
      r"(?:report|inspection|assessment|review|work)s?\b", "how the assessment was made"),
-    (r"^(?:in (?:\w+ )?(?:19|20)\d\d,? )?(?:hmic\w*|we|the inspectorate|inspectors?) (?:has |have |had )?(?:also |then |first )?(?:examined|assessed|"
+    (r"^(?:in (?:\w+ )?(?:19|20)\d\d,? )?(?:hmic\w*|her majesty['’]s inspectorate[\w ,&]*?(?: \(hmic\w*\))?|we|"
+     r"the inspectorate|inspectors?) (?:has |have |had )?(?:also |then |first )?(?:examined|assessed|"
      r"inspected|reviewed|began|begun|published|announced|continued to inspect|carried out|conducted|interviewed|"
      r"visited|spoke|surveyed|last published|commissioned|decided|set out to)\b", "what the inspectorate did"),
     (r"^(?:since|before|after) (?:this|that|the|our) (?:\w+ ){0,2}?(?:report|inspection|assessment)s?\b",
      "what happened around the publication"),
     (r"^it (?:is|isn['’]t|is not) (?:possible|not possible|important) to (?:make |draw )?(?:direct )?compar",
      "a caveat on comparisons"),
+    (r"^(?:the )?peel\b(?: \([^)]{0,80}\))? (?:is|was|gives|provides|assesses|aims|programme)\b",
+     "what the inspection programme is"),
+    (r"^(?:these|this) (?:are|is) (?:just )?(?:some|one|a few) of the (?:main )?(?:findings|conclusions)\b",
+     "a pointer to the report's findings"),
 ]
 _FRAMING = [re.compile(p, re.I) for p, _ in FRAMING]
 # a question about the inspection itself: a framing sentence may be its answer
@@ -132,6 +143,30 @@ LEAD_IN_PENALTY = 0.4
 ITEM_DECAY = 0.05  # the first item takes the lead-in's evidence less this, the next less twice this…
 MAX_ITEMS = 8
 LIST_GAP_RE = re.compile(r"\s*(?:(?:[•▪●◦·*–-]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s*)?")
+
+
+# What a lead states before its quote when the question asks for it: a row per kind asked for, with
+# the pattern whose one match in the lead sentence is the answer (two matches: not stated, a guess).
+STATED = [
+    ("grade", r"(?i)\b(?:graded|judged|rated|assessed|found|was|is|as|be|been)\s+(?:as\s+|to be\s+)?"
+     r"(outstanding|good|adequate|requires improvement|inadequate)\b"),
+    ("percentage", r"(\d[\d.,]*\s?(?:%|per ?cent))"),
+    ("figure", r"(?<![\d/.-])((?!(?:19|20)\d\d\b)\d[\d,.]*\d|\d)(?![\d/])(?!\.\d)"),
+    ("date", r"(?i)\b((?:\d{1,2} )?(?:January|February|March|April|May|June|July|August|September|October|"
+     r"November|December)? ?(?:19|20)\d\d)\b"),
+]
+_STATED = [(what, re.compile(rx)) for what, rx in STATED]
+
+
+def stated(question: str, text: str) -> tuple[str, str] | None:
+    """(what, the words of `text` that state it) when the question requires a grade, a percentage, a
+    figure or a date and the sentence holds exactly one; else None."""
+    asked = {what for cue, _, what, req, _ in _ANSWER_TYPES if req and cue.search(question.strip())}
+    for what, rx in _STATED:
+        if what in asked:
+            found = {m.group(1).strip() for m in rx.finditer(text)}
+            return (what, found.pop()) if len(found) == 1 else None
+    return None
 
 
 def framing(text: str) -> bool:
@@ -301,8 +336,12 @@ def select(cands: list[Candidate], limit: int, per_doc: int, floor: float, dupli
             continue
         if any(c.start == o.start and c.passage.doc_id == o.passage.doc_id for o in chosen):
             continue
-        if any(float(np.dot(c.vector, o.vector)) > duplicate for o in chosen):
-            continue  # the same finding said again, often word for word in another force's report
+        if (same := next((o for o in chosen if float(np.dot(c.vector, o.vector)) > duplicate), None)) is not None:
+            # the same finding said again, often word for word in another force's report: quoted once,
+            # naming the others
+            if same.passage.doc_id != c.passage.doc_id and all(a.doc_id != c.passage.doc_id for a in same.also):
+                same.also.append(c.passage)
+            continue
         chosen.append(c)
         per[c.passage.doc_id] = per.get(c.passage.doc_id, 0) + 1
     return chosen
@@ -324,8 +363,11 @@ def select_per_report(cands: list[Candidate], per_doc: int, floor: float, margin
                          duplicate=duplicate)
     deduped: list[Candidate] = []
     for c in sorted(chosen, key=lambda c: -c.score):
-        if not any(float(np.dot(c.vector, o.vector)) > duplicate for o in deduped) and not _table_note(c.text):
+        same = next((o for o in deduped if float(np.dot(c.vector, o.vector)) > duplicate), None)
+        if same is None and not _table_note(c.text):
             deduped.append(c)
+        elif same is not None and same.passage.doc_id != c.passage.doc_id:
+            same.also.append(c.passage)
     return deduped
 
 
@@ -344,10 +386,12 @@ def cite(chosen: list[Candidate], page_of) -> tuple[list[Citation], dict[int, in
     return citations, number
 
 
-def compose(chosen: list[Candidate], timeline: bool, corpus: Corpus) -> tuple[str, list[AnswerSentence], list[Citation]]:
+def compose(chosen: list[Candidate], timeline: bool, corpus: Corpus,
+            question: str = "") -> tuple[str, list[AnswerSentence], list[Citation]]:
     """Markdown grouped by report, the report holding the best sentence first and each report's best
-    sentence first: an officer reads the first line first. A timeline (year → force → findings) keeps
-    year order, and within a year the same order."""
+    sentence first: an officer reads the first line first. Where the question asks for a grade, a
+    figure or a date and the best sentence holds one, the first line states it, cited. A timeline
+    (year → force → findings) keeps year order, and within a year the same order."""
     best = {}
     for c in chosen:
         best[c.passage.doc_id] = max(best.get(c.passage.doc_id, float("-inf")), c.score)
@@ -358,6 +402,10 @@ def compose(chosen: list[Candidate], timeline: bool, corpus: Corpus) -> tuple[st
         ordered = sorted(chosen, key=lambda c: (-best[c.passage.doc_id], c.passage.doc_id, -c.score, c.start))
     citations, number = cite(ordered, corpus.page)
     lines: list[str] = []
+    if not timeline and ordered and (found := stated(question, ordered[0].text)):
+        p = ordered[0].passage
+        lines.append(f"**{found[0].capitalize()}: {inert(found[1])}** ({', '.join(p.forces) or 'no force'}, "
+                     f"{p.year or 'year unknown'}) [{number[id(ordered[0])]}]")
     sentences: list[AnswerSentence] = []
     current_year, current_doc = None, None
     for c in ordered:
@@ -372,7 +420,8 @@ def compose(chosen: list[Candidate], timeline: bool, corpus: Corpus) -> tuple[st
             # a blank line first, or Markdown folds the label into the previous bullet
             lines.append("\n" + label + ("" if timeline else f", {p.year or 'year unknown'}"))
         n = number[id(c)]
-        lines.append(f"- {inert(c.text)} [{n}]")
+        same = "; ".join(f"{', '.join(a.forces) or a.title} {a.year or ''}".strip() for a in c.also)
+        lines.append(f"- {inert(c.text)} [{n}]" + (f" *(the same in: {inert(same)})*" if same else ""))
         sentences.append(AnswerSentence(text=c.text, citations=[n]))
     if timeline and ordered:
         newest = max(c.passage.year or 0 for c in ordered)

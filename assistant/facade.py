@@ -21,6 +21,7 @@ from ingest.pipeline import IngestReport, ingest
 from ingest.records import Chunk, Document
 
 from . import uploads
+from .answer_model import AnswerModel
 from .answering import Answering, Retrieval
 from .backfill import SentenceBackfill
 from .brief import Brief, build as build_brief
@@ -385,3 +386,8 @@ class Assistant:
         """A cited answer: sentences quoted from the reports, or a refusal that says why (and lists the
         closest passages), with what was filtered, preferred and relaxed."""
         return self._answering.ask(question, filters, history, mode, k, drop)
+
+    def use_answer_model(self, model: AnswerModel | None) -> None:
+        """Answer by `model` (assistant/answer_model.py) from now on; None: the one the settings name.
+        Evaluation swaps in, per question, the cross-validation fold's model that did not see its report."""
+        self._answering.use_model(model)

@@ -2,7 +2,8 @@
 alone, or answer; and, when the question implies preferences (a force, years, a programme), whether
 the answer keeps to the passages consistent with them or relaxes them.
 
-Every threshold is a setting (assistant/settings.py) with where it was fitted. The answer pipeline
+Every threshold is a setting (assistant/settings.py) with where it was fitted; they compare the answer
+model's probabilities (assistant/answer_model.py). The answer pipeline
 (assistant/answering.py) runs the steps; this module decides, and words what it decided.
 """
 from __future__ import annotations
@@ -33,34 +34,28 @@ def force_consistent(c: Candidate) -> bool:
     return c.passage.meets_force is not False
 
 
-def evidence(cands: list[Candidate], dense_weight: float, typed_only: bool = True) -> float:
-    """How well the retrieved text answers the question: the best sentence holding what is asked for
-    (a figure for "how many", a date for "when"; a report that discusses the subject without the
-    figure does not answer "how many"), plus `dense_weight` times the best passage's cosine with the
-    question. The sentence score rewards shared words, which paraphrased questions lack; the
-    passage's meaning match does not, and on both sets the sum separates answerable questions from
-    unanswerable ones at the same threshold where the sentence score alone does not
-    (eval/RESULTS.md, "Refusal threshold"). `typed_only=False`: the best sentence whatever it holds,
-    to say how close a report came that discusses the subject without the figure."""
-    best = max((c.evidence for c in cands if c.typed or not typed_only), default=None)
-    if best is None:
-        return 0.0
-    return best + dense_weight * max(c.passage.scores.get("dense", 0.0) for c in cands)
+def evidence(cands: list[Candidate], typed_only: bool = True) -> float:
+    """How likely the retrieved text answers the question: the answer model's probability for the best
+    sentence holding what is asked for (a figure for "how many", a date for "when"; a report that
+    discusses the subject without the figure does not answer "how many"). `typed_only=False`: the
+    best sentence whatever it holds, to say how close a report came that discusses the subject
+    without the figure."""
+    return max((c.score for c in cands if c.typed or not typed_only), default=0.0)
 
 
 def decide(cands: list[Candidate], settings, has_preferences: bool, tracked: bool) -> Decision:
     if has_preferences:
         cands = [c for c in cands if force_consistent(c)]
-    best = evidence(cands, settings.dense_weight)
+    best = evidence(cands)
     if best < settings.refuse_below:
         return Decision(TRACKER if tracked else REFUSE, best)
     action = CAUTION if best < settings.caution_below else ANSWER
     if not has_preferences:
         return Decision(action, best, cands)
     kept = [c for c in cands if consistent(c)]
-    best_kept = evidence(kept, settings.dense_weight)
+    best_kept = evidence(kept)
     # the preferences narrow the answer only while what meets them is nearly as strong as the best
-    if kept and best_kept >= max(settings.refuse_below, best - settings.relax_margin):
+    if kept and best_kept >= max(settings.refuse_below, best * settings.relax_ratio):
         return Decision(action, best, kept)
     return Decision(action, best, cands, relaxed=True)
 
@@ -69,7 +64,7 @@ def refusal(question: str, cands: list[Candidate], settings, listed: bool) -> st
     """Why the answer is refused, in words (the score is the record's `evidence_score`): the reports
     discuss the subject without the figure, date or grade asked for, or they do not answer it; `listed`
     when the closest passages are shown beside it."""
-    near = evidence(cands, settings.dense_weight, typed_only=False)
+    near = evidence(cands, typed_only=False)
     wanted = lacking(question)
     if wanted and near >= settings.refuse_below:
         text = f"The indexed reports discuss this but give no {wanted}."

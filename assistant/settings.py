@@ -92,17 +92,17 @@ TABLE = [
     Setting("max_read_seconds", 300.0, "most seconds reading, cleaning and chunking one document may take; past it "
             "ingest refuses the file with a reason and the next one goes on", low=1, high=86_400),
     Setting("max_upload_mb", 50, "largest report file the app (and API) accept for upload, in MB", low=1, high=10000),
-    # the evidence score is the best sentence's plus dense_weight x the best passage's cosine
-    # (assistant/policy.py); dense_weight and refuse_below were fitted on each set and held out on the
-    # other (eval/RESULTS.md, "Refusal threshold")
-    Setting("dense_weight", 0.5, "weight of the best passage's meaning match (cosine) in the evidence score that "
-            "decides refusals", low=0, high=10),
-    Setting("refuse_below", 0.88, "refuse when the evidence score (best sentence holding the figure, date or grade "
-            "asked for, plus the passage's meaning match) is below this"),
-    Setting("caution_below", 1.0, "answer, but say the evidence is weak, when the evidence score is below this"),
-    Setting("quote_floor", 0.56, "never quote a sentence scoring below this, however close to the best"),
-    Setting("answer_margin", 0.5, "keep sentences scoring within this of the best one (their score includes the "
-            "passage's rank)", low=0),
+    # the probabilities below are the answer model's (assistant/answer_model.py); each threshold was
+    # chosen on cross-validated predictions by `make answer-model` (eval/RESULTS.md, "Answer model")
+    Setting("answer_model", "sentence-lr-1", "the model that scores candidate sentences: a packaged model's name "
+            "or the path of a model's .json file (`make answer-model` writes one)"),
+    Setting("refuse_below", 0.085, "refuse when the answer model gives the best sentence holding the figure, date or "
+            "grade asked for a probability below this", low=0, high=1),
+    Setting("caution_below", 0.17, "answer, but say the evidence is weak, when that probability is below this",
+            low=0, high=1),
+    Setting("quote_floor", 0.05, "never quote a sentence whose probability is below this", low=0, high=1),
+    Setting("answer_ratio", 0.65, "quote further sentences only while their probability is at least this share of "
+            "the best one's: an answer stops when the next sentence adds little", low=0, high=1),
     # fitted on eval/datasets/seed.jsonl and ../shared/realdev together (eval/RESULTS.md, "Sweep")
     Setting("doc_weight", 0.15, "weight of the question's closeness to a passage's document (title and opening) in "
             "hybrid search", low=0, high=10),
@@ -114,8 +114,10 @@ TABLE = [
     Setting("per_report", 3, "most sentences an answer quotes from one report", low=1, high=50),
     Setting("timeline_per_report", 5, "most sentences a timeline (a progress question) quotes from one report",
             low=1, high=50),
-    Setting("timeline_margin", 0.5, "a timeline quotes the reports whose best sentence scores within this of the "
-            "best overall, and each report's sentences within this of its own best", low=0),
+    # a timeline chooses by the hand-set score (assistant/answering.py says why): these are on its scale
+    Setting("timeline_margin", 0.5, "a timeline quotes the reports whose best sentence's hand-set score is within "
+            "this of the best overall, and each report's sentences within this of its own best", low=0),
+    Setting("timeline_floor", 0.56, "a timeline never quotes a sentence whose hand-set score is below this", low=0),
     Setting("closest_sentences", 3, "sentences a refusal lists as the closest passages (not an answer), at most two "
             "from one report", low=0, high=20),
     Setting("emptied_sentences", 3, "sentences shown, one per report, as the closest evidence when a filter left "
@@ -132,8 +134,8 @@ TABLE = [
             "change (from … to …)", low=0, high=10),
     Setting("duplicate_cosine", 0.9, "a sentence this close in meaning to one already quoted is the same finding "
             "said again, and is not quoted twice", low=0, high=1),
-    Setting("relax_margin", 0.1, "answer only from passages meeting the question's preferences while their best "
-            "sentence is within this of the best overall", low=0),
+    Setting("relax_ratio", 0.5, "answer only from passages meeting the question's preferences while their best "
+            "sentence's probability is at least this share of the best overall", low=0, high=1),
     Setting("follow_similarity", 0.35, "follow-through: a later sentence this close in meaning to a finding is "
             "evidence on it (and one quoting it again, the same finding made again)", low=0, high=1),
     Setting("follow_group_similarity", 0.3, "follow-through: findings of one report this close to a later "

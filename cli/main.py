@@ -120,6 +120,9 @@ def _parser() -> argparse.ArgumentParser:
                         "'-' for none)")
     p.add_argument("--eval-index", type=Path, default=None, metavar="DIR",
                    help="where to build the evaluation index (default: var/eval-index/<corpus>-<key>, reused)")
+    p.add_argument("--answer-model-folds", type=Path, default=None, metavar="FILE",
+                   help="answer each question by the cross-validation fold's model that did not see its "
+                        "publication (the folds scripts/fit_answer_model.py writes): out-of-fold figures")
     _index_arg(p)
 
     p = sub.add_parser("serve", help="serve the REST API (docs/API.md)")
@@ -361,7 +364,7 @@ def _eval(args) -> int:
         if described is not None and str(described) == "-":
             described = None
         result = runner.run(dataset, corpus, modes, index_dir=args.eval_index, index=args.index,
-                            findings=labelled, metadata=described,
+                            findings=labelled, metadata=described, answer_model_folds=args.answer_model_folds,
                             progress=lambda msg: print(f"hmiqa eval: {msg}", file=sys.stderr))
     except (runner.EvalError, DatasetError, SettingsError, HmiqaError) as e:
         print(f"hmiqa eval: {e}", file=sys.stderr)
@@ -370,8 +373,9 @@ def _eval(args) -> int:
     print(text)
     if results and str(results) != "-":
         old = results.read_text() if results.exists() else ""
-        if (m := re.search(r"<!-- sweep -->.*?<!-- /sweep -->", old, re.S)):
-            text = text.rstrip() + "\n\n" + m.group(0) + "\n"  # scripts/sweep.py's section is kept
+        for kept in ("sweep", "answer-model"):  # the sections scripts/sweep.py and fit_answer_model.py write
+            if (m := re.search(rf"<!-- {kept} -->.*?<!-- /{kept} -->", old, re.S)):
+                text = text.rstrip() + "\n\n" + m.group(0) + "\n"
         results.write_text(text)
         print(f"hmiqa eval: wrote {results}", file=sys.stderr)
     if args.json_out:

@@ -4,6 +4,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from assistant.policy import CAUTION_NOTICE
+
 from .dataset import Item
 from .relevance import matched, normal, share_held
 
@@ -26,6 +28,7 @@ class RetrievalScore:
     first: int | None  # rank of the first relevant passage
     recall: dict[int, float]
     ndcg: float
+    doc_first: bool = False  # the first passage is from a file holding a labelled quote
 
 
 def score_retrieval(item: Item, hits: list[Hit]) -> RetrievalScore:
@@ -43,7 +46,8 @@ def score_retrieval(item: Item, hits: list[Hit]) -> RetrievalScore:
             found_at.setdefault(i, h.rank)
     ideal = sum(1 / math.log2(r + 1) for r in range(1, min(len(item.relevant), 10) + 1))
     recall = {k: sum(r <= k for r in found_at.values()) / len(item.relevant) for k in (5, 10)}
-    return RetrievalScore(item, hits, first, recall, dcg / ideal if ideal else 0.0)
+    doc_first = bool(hits) and hits[0].file in {e.file for e in item.relevant}
+    return RetrievalScore(item, hits, first, recall, dcg / ideal if ideal else 0.0, doc_first)
 
 
 def summarise_retrieval(scores: list[RetrievalScore]) -> dict[str, float]:
@@ -55,6 +59,8 @@ def summarise_retrieval(scores: list[RetrievalScore]) -> dict[str, float]:
     out["recall@10"] = sum(s.recall[10] for s in scores) / n
     out["MRR@10"] = sum(1 / s.first for s in scores if s.first and s.first <= 10) / n
     out["nDCG@10"] = sum(s.ndcg for s in scores) / n
+    # on short publications one large chunk is the whole document, which flatters passage figures
+    out["doc hit@1"] = sum(s.doc_first for s in scores) / n
     out["n"] = n
     return out
 
@@ -73,6 +79,7 @@ class AnswerScore:
     quoted: int = 0  # sentences the answer quotes (answerable questions)
     quoted_labelled: int = 0  # … that are, contain or are contained in a labelled quote
     lead: bool = False  # the first sentence quoted is a labelled answer
+    cautioned: bool = False  # answered under the weak-evidence caution
 
 
 def is_labelled(sentence: str, file: str, relevant) -> bool:
@@ -85,7 +92,8 @@ def is_labelled(sentence: str, file: str, relevant) -> bool:
 
 def score_answer(item: Item, answer, chunk_text, file_of) -> AnswerScore:
     """`chunk_text(chunk_id)` and `file_of(doc_id)` resolve citations to their passage and file."""
-    s = AnswerScore(item, refused=bool(answer.refused), evidence=float(answer.evidence_score))
+    s = AnswerScore(item, refused=bool(answer.refused), evidence=float(answer.evidence_score),
+                    cautioned=CAUTION_NOTICE in answer.notices)
     by_n = {c.n: c for c in answer.citations}
     s.first_quote = answer.citations[0].quote if answer.citations else ""
     s.inexact = sum(c.quote not in chunk_text(c.chunk_id) for c in answer.citations + answer.closest)

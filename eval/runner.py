@@ -22,11 +22,12 @@ from .dataset import Item, load
 from .metrics import (AnswerScore, FilterCheck, Hit, RetrievalScore, best_threshold, by_kind, score_answer,
                       score_retrieval, summarise_answers, summarise_retrieval)
 
-RETRIEVAL_MODES = ("baseline", "bm25", "dense", "hybrid", "hybrid+filters")
+RETRIEVAL_MODES = ("baseline", "fusion-baseline", "bm25", "dense", "hybrid", "hybrid+filters")
+BASELINES = ("baseline", "fusion-baseline")
 MODES = RETRIEVAL_MODES + ANSWER_MODES
 DEFAULT_MODE = "hybrid+filters"  # what `ask`, the app and the API retrieve with
 TOP_K = 10
-RETRIEVAL_COLUMNS = ("hit@1", "hit@3", "hit@5", "hit@10", "recall@5", "recall@10", "MRR@10", "nDCG@10")
+RETRIEVAL_COLUMNS = ("doc hit@1", "hit@1", "hit@3", "hit@5", "hit@10", "recall@5", "recall@10", "MRR@10", "nDCG@10")
 ANSWER_COLUMNS = ("lead", "quote_precision", "answer_recall", "citation_support", "answered", "refused_shown", "refusal_precision",
                   "refusal_recall", "inexact_quotes")
 
@@ -91,10 +92,12 @@ def _short(text: str, n: int = 140) -> str:
 
 def run(dataset: Path, corpus: Path, modes: list[str] | None = None, index_dir: Path | None = None,
         progress: Callable[[str], None] = lambda msg: None, findings: Path | None = None,
-        metadata: Path | None = None, **overrides) -> EvalRun:
+        metadata: Path | None = None, answer_model_folds: Path | None = None, **overrides) -> EvalRun:
     """`overrides` are settings (e.g. index=… to place the evaluation index beside that one);
     `findings` a hand-labelled list the findings extraction is scored against (eval/findings.py);
-    `metadata` labelled documents the inferred metadata is scored against (eval/metadata.py)."""
+    `metadata` labelled documents the inferred metadata is scored against (eval/metadata.py);
+    `answer_model_folds` the cross-validation folds scripts/fit_answer_model.py wrote: each question is
+    answered by the model of the fold that held its publication out, so the figures are out of fold."""
     from assistant import Assistant
     from assistant.settings import Settings
 
@@ -111,6 +114,7 @@ def run(dataset: Path, corpus: Path, modes: list[str] | None = None, index_dir: 
         from .findings import load_labels
         labels = load_labels(findings, corpus)
     settings = Settings.load(**overrides)
+    fold_of = load_folds(answer_model_folds) if answer_model_folds else None
     modes = modes or parse_modes(None, settings.llm_provider != "none")
     index_dir = Path(index_dir) if index_dir else index_dir_for(corpus, settings)
     progress(f"indexing {corpus} into {index_dir}")
@@ -127,6 +131,8 @@ def run(dataset: Path, corpus: Path, modes: list[str] | None = None, index_dir: 
                      config={"embedding_model": settings.embedding_model, "chunk_tokens": settings.chunk_tokens,
                              "fusion": settings.fusion, "alpha": settings.alpha, "rrf_k": settings.rrf_k,
                              "refuse_below": settings.refuse_below, "caution_below": settings.caution_below, "top_k": TOP_K,
+                             "answer_model": (f"{settings.answer_model}, out of fold ({answer_model_folds.name})"
+                                              if fold_of is not None else settings.answer_model),
                              "documents": len(files), "chunks": len(chunks),
                              "machine": f"{platform.machine()}, Python {platform.python_version()}"},
                      questions=len(items), answerable=len(answerable))
@@ -139,10 +145,10 @@ def run(dataset: Path, corpus: Path, modes: list[str] | None = None, index_dir: 
         progress(f"mode {mode}")
         t0 = time.perf_counter()
         if mode in RETRIEVAL_MODES:
-            if mode == "baseline":
-                from .baseline import Baseline
-                base = Baseline(corpus, settings.embedding_model)
-                result.config["baseline_chunks"] = base.n_chunks
+            if mode in BASELINES:
+                from .baseline import Baseline, FusionBaseline
+                base = (Baseline if mode == "baseline" else FusionBaseline)(corpus, settings.embedding_model)
+                result.config[f"{mode}_chunks"] = base.n_chunks
                 t0 = time.perf_counter()  # time the questions, not the index build
                 search = lambda item, b=base: b.search(item.question, TOP_K)  # noqa: E731
             elif mode == "hybrid+filters":
@@ -166,10 +172,12 @@ def run(dataset: Path, corpus: Path, modes: list[str] | None = None, index_dir: 
             ms = (time.perf_counter() - t0) * 1000 / max(1, len(answerable))
             result.modes.append(ModeResult(mode, "retrieval", summarise_retrieval(scores),
                                            by_kind(scores, summarise_retrieval),
-                                           _retrieval_misses(scores, texts=mode != "baseline"), ms))
+                                           _retrieval_misses(scores, texts=mode not in BASELINES), ms))
         else:
             times, answer_scores = [], []
             for i in items:
+                if fold_of is not None:
+                    assistant.use_answer_model(fold_of(i))
                 t = time.perf_counter()
                 answer = assistant.ask(i.question, history=i.history, mode=mode)
                 times.append((time.perf_counter() - t) * 1000)
@@ -201,6 +209,28 @@ def run(dataset: Path, corpus: Path, modes: list[str] | None = None, index_dir: 
                                        (time.perf_counter() - t0) * 1000))
     assistant.close()
     return result
+
+
+def load_folds(path: Path) -> Callable[[Item], object]:
+    """For a question, the model of the fold that held its publication out (the fit groups an
+    unanswerable question by its id); a question in no fold is an error: the folds are of another set."""
+    from assistant.answer_model import AnswerModel
+
+    try:
+        folds = json.loads(Path(path).read_text(encoding="utf-8"))
+        if not isinstance(folds, list) or not folds:
+            raise ValueError("not a list of folds")
+        by_group = {g: AnswerModel.from_dict(f["model"], str(path)) for f in folds for g in f["held_out"]}
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise EvalError(f"cannot read the answer model's folds {path} ({e}); write them with "
+                        "scripts/fit_answer_model.py") from None
+
+    def fold_of(item: Item):
+        group = item.relevant[0].file if item.relevant else f"unanswerable:{item.id}"
+        if group not in by_group:
+            raise EvalError(f"question {item.id} is in none of the folds in {path}: they were fitted on another set")
+        return by_group[group]
+    return fold_of
 
 
 def _relative(source: str, root: Path) -> str:
@@ -240,7 +270,8 @@ def _answer_misses(scores: list[AnswerScore]) -> list[dict]:
             got = f"answered, citing: {_short(s.first_quote, 110)}"
         else:
             continue
-        out.append({"id": s.item.id, "kind": s.item.kind, "question": s.item.question, "got": got})
+        out.append({"id": s.item.id, "kind": s.item.kind, "question": s.item.question, "got": got,
+                    "caution": s.cautioned})
     return out
 
 
@@ -276,11 +307,16 @@ def to_markdown(r: EvalRun, misses: bool = True) -> str:
             out += ["", f"`baseline` is the llama-index starter pipeline: SimpleDirectoryReader, SentenceSplitter "
                         f"chunks of 1024 tokens ({cfg.get('baseline_chunks', '?')} chunks), an in-memory "
                         "VectorStoreIndex, the same embedding model and top-k."]
-            default = r.mode(DEFAULT_MODE)
-            if default:
-                gains = ", ".join(f"{c} {default.summary[c] - base.summary[c]:+.3f}"
-                                  for c in ("hit@5", "MRR@10", "nDCG@10"))
-                out.append(f"The default mode `{DEFAULT_MODE}` against the baseline in this run: {gains}.")
+        if r.mode("fusion-baseline"):
+            out += ["", "`fusion-baseline` is the generic hybrid stack: SentenceSplitter chunks of 512 tokens "
+                        f"({cfg.get('fusion-baseline_chunks', '?')} chunks), llama-index's QueryFusionRetriever over "
+                        "BM25 (bm25s, English stemmer) and the vector retriever, reciprocal rank fusion, no query "
+                        "rewriting. `doc hit@1`: the first passage is from a labelled file (a large chunk of a short "
+                        "publication is the whole document, which flatters passage figures)."]
+        default = r.mode(DEFAULT_MODE)
+        for b in (m for m in (base, r.mode("fusion-baseline")) if m and default):
+            gains = ", ".join(f"{c} {default.summary[c] - b.summary[c]:+.3f}" for c in ("hit@1", "MRR@10", "nDCG@10"))
+            out.append(f"The default mode `{DEFAULT_MODE}` against `{b.name}` in this run: {gains}.")
         for metric in ("hit@5", "MRR@10"):
             kinds = sorted({k for m in retrieval for k in m.by_kind})
             out += ["", f"### {metric} by kind", "", "| kind | n | " + " | ".join(m.name for m in retrieval) + " |",
@@ -315,12 +351,12 @@ def to_markdown(r: EvalRun, misses: bool = True) -> str:
                        + f" | {m.ms_per_question:.0f} |")
         for m in answers:
             if "fitted_refuse_below" in m.summary:
-                out.append(f"\n`{m.name}`: refusing below {cfg['refuse_below']} (the setting in force). On this set "
-                           f"the evidence score that best separates answerable from unanswerable questions is "
-                           f"{m.summary['fitted_refuse_below']} (balanced accuracy {m.summary['fitted_accuracy']:.3f}); fitted "
-                           "here, so a hint for a new corpus rather than a measured result. hmiqa refuses lower "
-                           f"and cautions between {cfg['refuse_below']} and {cfg['caution_below']}: a wrong refusal "
-                           "hides what the reports say, a weak answer shows its quotes and says it is weak.")
+                out.append(f"\n`{m.name}`: answer model {cfg.get('answer_model', '?')}; refusing below "
+                           f"{cfg['refuse_below']} and cautioning below {cfg['caution_below']} (the settings in "
+                           "force: the probability of the best sentence holding what is asked for). On this set "
+                           f"the probability that best separates answerable from unanswerable questions is "
+                           f"{m.summary['fitted_refuse_below']} (balanced accuracy {m.summary['fitted_accuracy']:.3f}); "
+                           "fitted here, so a hint rather than a measured result.")
         for m in answers:
             by_kind_columns = ("lead", "quote_precision", "answer_recall", "answered", "citation_support",
                                "refusal_recall", "refusal_precision")

@@ -259,6 +259,20 @@ class BM25Index:
                           for seg, rows in zip(self.segments, self.rows)]
         return self._norm
 
+    def idf(self, query: str) -> dict[str, float]:
+        """The query's words (as BM25 tokenizes them) and how rare each is in the corpus (Lucene's idf;
+        a word the corpus lacks is as rare as a word in one chunk)."""
+        n = len(self.chunk_ids)
+        out = {}
+        for token in tokenize([query])[0]:
+            t, df = self.vocab.get(token), 0
+            if t is not None:
+                for seg, rows in zip(self.segments, self.rows):
+                    if t + 1 < len(seg.indptr) and seg.indptr[t] < seg.indptr[t + 1]:
+                        df += int((rows[np.asarray(seg.docs[int(seg.indptr[t]):int(seg.indptr[t + 1])])] >= 0).sum())
+            out[token] = float(np.log(1 + (n - max(df, 1) + 0.5) / (max(df, 1) + 0.5)))
+        return out
+
     def scores(self, query: str) -> np.ndarray:
         """Each chunk's BM25 score for the query, in chunk_ids order (float32, as bm25s gives)."""
         n = len(self.chunk_ids)

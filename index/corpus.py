@@ -74,6 +74,10 @@ class ChunkMap(Mapping):
     def items(self) -> Iterator[tuple[str, Chunk]]:  # type: ignore[override]
         return ((c.chunk_id, c) for c in self.values())
 
+    def count_of(self, doc_id: str) -> int:
+        """How many chunks a document has, without reading them."""
+        return bisect.bisect_left(self.ids, doc_id + ";") - bisect.bisect_left(self.ids, doc_id + ":")
+
     def of_document(self, doc_id: str) -> list[Chunk]:
         """A document's chunks in order (ids are sorted, so they are one run of the list)."""
         lo = bisect.bisect_left(self.ids, doc_id + ":")

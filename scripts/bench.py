@@ -231,8 +231,8 @@ def bench_answers(a: Assistant, dataset_path: Path, rounds: int) -> list[str]:
             f"Refusal threshold: the evidence score that best separates the {answerable} answerable from the "
             f"{len(scored) - answerable} unanswerable questions is **{best_t}** (accuracy {best_acc:.3f}: "
             f"{answered_ok}/{answerable} answerable answered, {refused_ok}/{len(scored) - answerable} unanswerable "
-            f"refused). The `refuse_below` default ({a.settings.refuse_below}) is now set on the larger seed "
-            "evaluation set instead (eval/RESULTS.md), which has 72 answerable and 10 unanswerable questions."]
+            f"refused). The `refuse_below` default ({a.settings.refuse_below}) is chosen with the answer model on "
+            "realdev's out-of-fold probabilities instead (eval/RESULTS.md, \"Answer model\")."]
 
 
 STARTUP = """

@@ -1,5 +1,4 @@
-"""Sweep the retrieval and answer settings on the seeds and on ../shared/realdev together, and fit the
-refusal threshold on one set with the other held out, both ways. Prints Markdown; with --out, writes
+"""Sweep the retrieval settings on the seeds and on ../shared/realdev together. Prints Markdown; with --out, writes
 it into that file between the markers `<!-- sweep -->` and `<!-- /sweep -->` (eval/RESULTS.md).
 
     .venv/bin/python scripts/sweep.py --out eval/RESULTS.md
@@ -18,7 +17,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from eval import runner  # noqa: E402
-from eval.metrics import fit_threshold  # noqa: E402
 
 SETS = {
     "seeds": (ROOT / "eval" / "datasets" / "seed.jsonl", ROOT / "data" / "reports"),
@@ -63,26 +61,8 @@ def main() -> int:
                 cells += [f"{m[c]:.3f}" for c in ("hit@5", "MRR@10", "nDCG@10")]
             out.append(f"| {setting} | {v} | " + " | ".join(cells) + " |")
             print(out[-1], file=sys.stderr)
-    out += ["", "### Refusal threshold, fitted on one set and held out on the other", "",
-            "The evidence score of each answer is recorded for every question (assistant/policy.evidence: the best "
-            "sentence holding what the question asks for, plus `dense_weight` times the best passage's cosine with "
-            "the question); the threshold with the best balanced accuracy on one set is applied to the other. "
-            "`dense_weight` 0 is the sentence score alone.", "",
-            "| dense_weight | fitted on | threshold | held out on | refusal recall there | answerable answered there |",
-            "|---:|---|---:|---|---:|---:|"]
-    for weight in (0.0, 0.5):
-        evidence = {s: _run(s, ["extractive"], args.work, refuse_below=0.0, caution_below=0.0,
-                            dense_weight=weight).evidence for s in sets}
-        for fit in sets:
-            threshold, acc = fit_threshold(evidence[fit])
-            for held in sets:
-                if held == fit:
-                    continue
-                un = [e for e, ok in evidence[held] if not ok]
-                an = [e for e, ok in evidence[held] if ok]
-                out.append(f"| {weight} | {fit} (balanced accuracy {acc:.3f}) | {threshold:.2f} | {held} | "
-                           f"{sum(e < threshold for e in un) / len(un):.3f} | "
-                           f"{sum(e >= threshold for e in an) / len(an):.3f} |")
+    out += ["", "The refusal threshold and where an answer stops are fitted with the answer model "
+            "(scripts/fit_answer_model.py, the \"Answer model\" section).", ""]
     text = "\n".join(out) + "\n"
     print(text)
     if args.out:

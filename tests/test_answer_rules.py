@@ -30,11 +30,18 @@ FRAMING_EXAMPLES = [
     [("PEEL letter", "In making this assessment I have taken account of the force's own data."),
      ("thematic", "As part of this inspection we reviewed 400 case files.")],
     [("thematic", "We interviewed officers and staff in six forces."),
-     ("PEEL report", "In 2019, HMICFRS began a new approach to inspecting forces.")],
+     ("PEEL report", "In 2019, HMICFRS began a new approach to inspecting forces."),
+     ("crime data report", "In May 2030, Her Majesty’s Inspectorate of Constabulary and Fire & Rescue Services "
+                           "(HMICFRS) conducted an inspection of Kent Police.")],
     [("revisit", "Since our last inspection, the force has appointed a new chief officer for custody."),
      ("national overview", "Before this report, the inspectorate had not looked at fraud nationally.")],
     [("PEEL report", "It isn't possible to make direct comparisons with what Kent was told in 2019."),
      ("PEEL report", "It is not possible to compare these judgments with those of earlier inspections.")],
+    [("PEEL report", "PEEL is our annual assessment of police forces in England and Wales."),
+     ("PEEL web page", "PEEL (police effectiveness, efficiency and legitimacy) assesses how well forces keep people "
+                       "safe.")],
+    [("annual assessment", "These are just some of the findings of our assessment of Kent Police."),
+     ("thematic", "This is one of the conclusions of the joint inspection of custody.")],
 ]
 NOT_FRAMING = ["We found that the force has a backlog of vetting applications.",
                "The force has improved how it answers 101 calls.",
@@ -55,7 +62,11 @@ ANSWER_TYPE_EXAMPLES = [
     [("What grade did Kent get for legitimacy?", "We judged the force to be good at treating people fairly.",
       "The force treats people fairly."),
      ("How was Essex graded for investigating crime?", "Essex requires improvement at investigating crime.",
-      "Essex investigates crime.")],
+      "Essex investigates crime."),
+     ("What overall judgment did the crime data inspection give Essex?",
+      "As a result, we gave Essex Police an overall judgment of inadequate.", "We inspected Essex Police in 2031."),
+     ("Which areas did the inspectorate judge inadequate in Kent?",
+      "The force was inadequate at responding to the public.", "The force responds to the public.")],
     [("When was the force moved into enhanced monitoring?", "The force was moved into Engage in March 2030.",
       "The force was moved into Engage."),
      ("In what year did the inspectorate begin PEEL?", "PEEL inspections began in 2014.",
@@ -134,14 +145,15 @@ def test_a_framing_sentence_yields_to_the_finding_unless_the_question_is_about_t
     assert not ABOUT_THE_INSPECTION.search("Was the force worried about its backlog?")
 
 
-def test_the_evidence_score_adds_the_passage_meaning_match_to_the_best_typed_sentence():
-    typed = _candidate("Twelve officers left.", dense=0.7, evidence=0.5)
-    untyped = _candidate("Officers left.", dense=0.8, typed=False, evidence=0.9)
-    # the best sentence that holds what is asked for, plus half the best passage cosine
-    assert policy.evidence([typed, untyped], 0.5) == pytest.approx(0.5 + 0.5 * 0.8)
-    assert policy.evidence([untyped], 0.5) == 0.0  # nothing holds the figure asked for
-    assert policy.evidence([untyped], 0.5, typed_only=False) == pytest.approx(0.9 + 0.5 * 0.8)  # how close it came
-    assert policy.evidence([], 0.5) == 0.0
+def test_the_evidence_is_the_best_probability_of_a_sentence_holding_what_is_asked_for():
+    typed = _candidate("Twelve officers left.", dense=0.7)
+    typed.score = 0.4
+    untyped = _candidate("Officers left.", dense=0.8, typed=False)
+    untyped.score = 0.9
+    assert policy.evidence([typed, untyped]) == pytest.approx(0.4)
+    assert policy.evidence([untyped]) == 0.0  # nothing holds the figure asked for
+    assert policy.evidence([untyped], typed_only=False) == pytest.approx(0.9)  # how close it came
+    assert policy.evidence([]) == 0.0
 
 
 @pytest.mark.parametrize("publication,line", [e for row in FURNITURE_EXAMPLES for e in row])

@@ -231,7 +231,10 @@ def test_eval_runs_on_a_corpus_and_questions_it_has_never_seen(tmp_path):
     assert meta["by_kind"]["published"]["unknown"] == 0.5
     assert "## Metadata" in res.stdout and "essex.txt published unknown" in res.stdout
     assert modes["hybrid+filters"]["summary"]["hit@5"] == 1.0
-    assert modes["extractive"]["summary"]["refusal_recall"] == 1.0
+    # the one unanswerable question (Kent's horses) is refused or answered under the caution: the
+    # JSON's misses say which; a plain answer would be a wrong one
+    horses = [m for m in modes["extractive"]["misses"] if m.get("id") == "u1"]
+    assert modes["extractive"]["summary"]["refusal_recall"] == 1.0 or (horses and horses[0].get("caution")), horses
     assert modes["extractive"]["summary"]["answer_recall"] >= 2 / 3
     assert result["filters"]["checked"] == 4 and result["filters"]["match"] == 1.0  # s1 names no year
     assert not (tmp_path / "unused").exists(), "the user's own index is not touched"
@@ -255,10 +258,12 @@ def test_seed_evaluation_meets_its_floors_and_beats_the_baseline(tmp_path):
     assert res.returncode == 0, res.stderr[-3000:]
     result = json.loads(out.read_text())
     modes = {m["name"]: m["summary"] for m in result["modes"]}
-    assert {"baseline", "bm25", "dense", "hybrid", "hybrid+filters", "extractive"} <= set(modes)
+    assert {"baseline", "fusion-baseline", "bm25", "dense", "hybrid", "hybrid+filters", "extractive"} <= set(modes)
     for metric in ("hit@5", "MRR@10", "nDCG@10"):  # inferred filters never cost evidence
         assert modes["hybrid+filters"][metric] >= modes["hybrid"][metric], metric
+    for metric in ("doc hit@1", "hit@1", "MRR@10", "nDCG@10"):  # above the starter and the generic hybrid stack
         assert modes["hybrid+filters"][metric] > modes["baseline"][metric], metric
+        assert modes["hybrid+filters"][metric] > modes["fusion-baseline"][metric], metric
     assert md.read_text().startswith("# Evaluation results")
     assert modes["findings"]["recall"] >= 0.9 and "## Findings extraction" in md.read_text()
 
@@ -304,3 +309,31 @@ def test_findings_labels_are_validated(tmp_path):
     res = hmiqa("eval", "--findings", str(bad), "--modes", "bm25", "--eval-index", str(tmp_path / "idx"),
                 "--results", "-")
     assert res.returncode == 2 and "a judgment needs a grade, one of: Outstanding" in res.stderr
+
+
+def test_doc_hit_at_1_counts_the_publication_not_the_passage():
+    """A large chunk that is a whole short publication holds the quote; a small chunk of the right
+    publication that does not still finds the publication first."""
+    from eval.dataset import Item
+    from eval.metrics import Hit, score_retrieval, summarise_retrieval
+
+    item = Item("q", "How many officers left?", [Evidence("a.txt", "Twelve officers left the force in 2030.")], "numbers")
+    right_doc = score_retrieval(item, [Hit(1, "The force recruited in 2030.", "a.txt"),
+                                       Hit(2, "Twelve officers left the force in 2030.", "a.txt")])
+    wrong_doc = score_retrieval(item, [Hit(1, "Twelve officers joined.", "b.txt")])
+    summary = summarise_retrieval([right_doc, wrong_doc])
+    assert summary["doc hit@1"] == 0.5 and summary["hit@1"] == 0.0 and summary["hit@3"] == 0.5
+
+
+def test_answer_model_folds_of_another_set_are_refused_with_what_to_do(tmp_path):
+    """Out-of-fold figures need the folds fitted on the same questions: the seeds are in none of
+    realdev's folds, and a file that is not folds says how to write one."""
+    res = hmiqa("eval", "--modes", "extractive", "--results", "-", "--findings", "-", "--metadata", "-",
+                "--answer-model-folds", str(ROOT / "eval" / "answer-model-folds-realdev.json"),
+                "--eval-index", str(tmp_path / "idx"), "--index", str(tmp_path / "unused"))
+    assert res.returncode == 2 and "is in none of the folds" in res.stderr, res.stderr[-2000:]
+    bad = tmp_path / "folds.json"
+    bad.write_text("{}")
+    res = hmiqa("eval", "--modes", "extractive", "--results", "-", "--answer-model-folds", str(bad),
+                "--eval-index", str(tmp_path / "idx"), "--index", str(tmp_path / "unused"))
+    assert res.returncode == 2 and "scripts/fit_answer_model.py" in res.stderr, res.stderr[-2000:]

@@ -8,6 +8,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+
+from assistant.policy import CAUTION_NOTICE
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -410,9 +412,12 @@ def test_which_forces_were_told_to_improve_spans_forces(seeded):
     check_citations(seeded, answer)
 
 
-def test_an_unrelated_recommendation_question_is_still_refused(seeded):
+def test_an_unrelated_recommendation_question_is_never_answered_as_if_it_were_answered(seeded):
+    # the learned refusal threshold (eval/RESULTS.md, "Answer model") refuses it or, just above it,
+    # quotes the closest passages under the weak-evidence caution; never a plain answer, never the tracker
     answer = seeded.ask("What did HMIC recommend about police drones?")
-    assert answer.refused and "findings tracker" not in answer.answer
+    assert answer.refused or (CAUTION_NOTICE in answer.notices and "may not answer the question" in answer.answer)
+    assert "findings tracker" not in answer.answer
 
 
 def test_unbulleted_areas_for_improvement_each_paragraph(fresh, tmp_path):

@@ -65,7 +65,7 @@ def test_every_field_comes_from_a_row_and_a_row_checks_its_choices_and_range(tmp
         Settings.load(tmp_path / "none.toml", fusion="mean")
     with pytest.raises(SettingsError, match="alpha must be between 0 and 1"):
         Settings.load(tmp_path / "none.toml", alpha=1.5)
-    with pytest.raises(SettingsError, match="answer_margin must be at least 0"):
-        Settings.load(tmp_path / "none.toml", answer_margin=-1)
+    with pytest.raises(SettingsError, match="answer_ratio must be between 0 and 1"):
+        Settings.load(tmp_path / "none.toml", answer_ratio=1.5)
     assert Settings.load(tmp_path / "none.toml", embedding_device="cuda:1").embedding_device == "cuda:1"
     assert Settings.defaults().refuse_below == next(s.default for s in TABLE if s.name == "refuse_below")
