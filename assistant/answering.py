@@ -320,7 +320,7 @@ class Answering:
         answer.refused = True
         closest = extractive.select(cands, limit=self.settings.closest_sentences, per_doc=2, floor=float("-inf"),
                                     duplicate=self.settings.duplicate_cosine)
-        answer.closest, _ = extractive.cite(closest, self.corpus.page)
+        answer.closest, _ = extractive.cite([extractive.clause(c) for c in closest], self.corpus.page)
         answer.answer = filter_line(q) + policy.refusal(q.question, cands, self.settings, bool(answer.closest))
 
     def compose(self, answer: Answer, r: Retrieval, decision: policy.Decision) -> None:

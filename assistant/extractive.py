@@ -7,7 +7,7 @@ order, or laid out as a timeline when the question asks about progress.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -375,6 +375,19 @@ def _table_note(text: str) -> bool:
     return bool(re.match(r"(The proportion|The chart above|Information above|Proportion of)", text))
 
 
+# a sentence extraction ended at a list item's or clause's connector ("…and corruption; and"): quoted to
+# the end of its clause, so it does not read as cut off
+CUT_END_RE = re.compile(r"\s*[;,]\s*(?:and|or)?\s*$")
+
+
+def clause(c: Candidate) -> Candidate:
+    """`c` without a trailing connector (the quote stays an exact substring of its passage)."""
+    m = CUT_END_RE.search(c.text)
+    if not m or m.start() == 0:
+        return c
+    return replace(c, end=c.start + m.start(), text=c.text[:m.start()])
+
+
 def cite(chosen: list[Candidate], page_of) -> tuple[list[Citation], dict[int, int]]:
     citations, number = [], {}
     for c in chosen:
@@ -392,6 +405,7 @@ def compose(chosen: list[Candidate], timeline: bool, corpus: Corpus,
     sentence first: an officer reads the first line first. Where the question asks for a grade, a
     figure or a date and the best sentence holds one, the first line states it, cited. A timeline
     (year → force → findings) keeps year order, and within a year the same order."""
+    chosen = [clause(c) for c in chosen]
     best = {}
     for c in chosen:
         best[c.passage.doc_id] = max(best.get(c.passage.doc_id, float("-inf")), c.score)

@@ -104,3 +104,19 @@ def test_the_stated_answer_cites_the_lead_sentence_it_comes_from():
     first = body.splitlines()[0]
     assert first == "**Grade: good** (Kent Police, 2022) [1]"
     assert "good" in citations[0].quote and sentences[0].text == text
+
+
+@pytest.mark.parametrize("sentence,quoted", [
+    ("The force should review how it records gifts and corruption; and",
+     "The force should review how it records gifts and corruption"),  # a list item before the last
+    ("officers who are not vetted,", "officers who are not vetted"),
+    ("The force complies with the vetting code.", "The force complies with the vetting code."),
+])
+def test_a_sentence_cut_at_its_connector_is_quoted_to_the_end_of_its_clause(sentence, quoted):
+    text = "Introduction. " + sentence + " Next sentence."
+    start = text.index(sentence)
+    c = Candidate(_passage("a", ["Kent Police"], 2022, text), start, start + len(sentence), sentence, score=0.9,
+                  vector=np.ones(4) / 2)
+    body, sentences, citations = extractive.compose([c], False, _Pages())
+    assert sentences[0].text == quoted and citations[0].quote == quoted
+    assert citations[0].quote in text  # still an exact substring of the passage
