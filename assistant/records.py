@@ -33,7 +33,8 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     filters: dict = field(default_factory=dict)
     refused: bool = False
-    evidence_score: float = 0.0  # assistant/policy.evidence; below `refuse_below` the answer is refused
+    evidence_score: float = 0.0  # assistant/policy.evidence: the answer model's probability that the best
+    # sentence answers; below `refuse_below` the answer is refused
     mode: str = "extractive"
     notices: list[str] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
