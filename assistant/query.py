@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass, field, replace
 
 from ingest import forces as force_table
 
+from .extractive import lacking
+
 PROGRESS_RE = re.compile(r"\b(since|progress\w*|improv\w*|still|chang\w*|over time|timeline|"
                          r"developments?|moved on|now)\b", re.I)
 RECOMMEND_RE = re.compile(r"\b(recommend\w*|areas? for improvement|told to|asked to|should)\b", re.I)
@@ -173,9 +175,11 @@ def understand(question: str, previous: Query | None = None, newest_year: int | 
     if types:
         q.programmes, q.sources["programmes"] = types, "question"
     q.topic = topic_of(question)
+    # a question that requires one figure, date or grade ("how many … since 2015?", "when did … check
+    # progress?") wants that answer, not a timeline, whatever words of change it uses
     q.intent = ("recommend" if RECOMMEND_RE.search(question) else
-                "progress" if PROGRESS_RE.search(question) or re.match(r"(since|after|from|last|past)\b", phrase, re.I)
-                else "fact")
+                "progress" if (PROGRESS_RE.search(question) or re.match(r"(since|after|from|last|past)\b", phrase, re.I))
+                and not lacking(question) else "fact")
     if previous is not None and _is_follow_up(question, q):
         q = _carry(q, previous)
     return q

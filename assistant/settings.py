@@ -96,9 +96,9 @@ TABLE = [
     # chosen on cross-validated predictions by `make answer-model` (eval/RESULTS.md, "Answer model")
     Setting("answer_model", "sentence-lr-1", "the model that scores candidate sentences: a packaged model's name "
             "or the path of a model's .json file (`make answer-model` writes one)"),
-    Setting("refuse_below", 0.085, "refuse when the answer model gives the best sentence holding the figure, date or "
+    Setting("refuse_below", 0.09, "refuse when the answer model gives the best sentence holding the figure, date or "
             "grade asked for a probability below this", low=0, high=1),
-    Setting("caution_below", 0.17, "answer, but say the evidence is weak, when that probability is below this",
+    Setting("caution_below", 0.18, "answer, but say the evidence is weak, when that probability is below this",
             low=0, high=1),
     Setting("quote_floor", 0.05, "never quote a sentence whose probability is below this", low=0, high=1),
     Setting("answer_ratio", 0.65, "quote further sentences only while their probability is at least this share of "

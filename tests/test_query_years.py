@@ -82,5 +82,14 @@ def test_the_answer_says_which_phrase_set_the_years():
     assert understand("After 2018, what did HMIC say about custody in Kent?", newest_year=NEWEST).intent == "progress"
 
 
+@pytest.mark.parametrize("question", [
+    "How many custody suites had Essex closed since 2015?",  # a figure, whatever the words of change
+    "When did the inspectorate go back to Kent to check progress?",  # a date
+    "What grade did Essex get for legitimacy since the 2016 changes?",  # a grade
+])
+def test_a_question_wanting_one_figure_date_or_grade_is_not_a_timeline(question):
+    assert understand(question, newest_year=NEWEST).intent == "fact"
+
+
 def test_years_given_in_either_order_make_one_range():
     assert _years("What changed between 2019 and 2015 in Essex?", NEWEST)[:2] == (2015, 2019)
