@@ -347,7 +347,9 @@ class Answering:
         else:
             chosen = extractive.select(cands, limit=s.answer_sentences, per_doc=s.per_report,
                                        floor=max(s.quote_floor, top * s.answer_ratio), duplicate=s.duplicate_cosine)
-        body, answer.sentences, answer.citations = extractive.compose(chosen, timeline, self.corpus, q.question)
+        # a weak answer states nothing in its first line: what it quotes may not answer
+        stating = q.question if decision.action == policy.ANSWER else ""
+        body, answer.sentences, answer.citations = extractive.compose(chosen, timeline, self.corpus, stating)
         caution = "*Relaxed what the question implied: the best evidence is outside it.*\n\n" if decision.relaxed else ""
         if decision.action == policy.CAUTION:
             answer.notices.append(policy.CAUTION_NOTICE)

@@ -120,3 +120,17 @@ def test_a_sentence_cut_at_its_connector_is_quoted_to_the_end_of_its_clause(sent
     body, sentences, citations = extractive.compose([c], False, _Pages())
     assert sentences[0].text == quoted and citations[0].quote == quoted
     assert citations[0].quote in text  # still an exact substring of the passage
+
+
+def test_a_weak_answer_states_nothing_in_its_first_line(seeded_index):
+    """The same figure question states its figure when the evidence is strong enough to answer, and
+    not when the answer only quotes the closest passages under the caution."""
+    from assistant import Assistant
+    from assistant.policy import CAUTION_NOTICE
+
+    question = "How many PSD champions have volunteered across the three forces?"
+    answered = Assistant.open(seeded_index).ask(question)
+    assert answered.answer.startswith("**Figure: ") and CAUTION_NOTICE not in answered.notices
+    cautioned = Assistant.open(seeded_index, caution_below=1.0).ask(question)  # every answer is weak
+    assert CAUTION_NOTICE in cautioned.notices and "**Figure:" not in cautioned.answer
+    assert [c.quote for c in cautioned.citations] == [c.quote for c in answered.citations]
