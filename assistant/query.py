@@ -94,6 +94,8 @@ RANGES = [
     (rf"\b(?:by|until|up to) {_AT}{YEAR}", lambda m, n: (None, int(m.group(1))), "up to a year"),
     (r"\b(?:last|past) (\d+|two|three|four|five|six|seven|eight|nine|ten) years",
      lambda m, n: (n - _count(m.group(1)) + 1, None) if n else None, "the last N years"),
+    (r"\b(?:last|past) year\b", lambda m, n: (n - 1, n) if n else None,
+     "last year: the year before the newest report, reported then or in the newest year"),
     (r"\b(?:latest|most recent|newest|last) (?:inspection|report|position|findings?)\b",
      lambda m, n: (n, None) if n else None, "the latest inspection"),
 ]
@@ -178,7 +180,7 @@ def understand(question: str, previous: Query | None = None, newest_year: int | 
     # a question that requires one figure, date or grade ("how many … since 2015?", "when did … check
     # progress?") wants that answer, not a timeline, whatever words of change it uses
     q.intent = ("recommend" if RECOMMEND_RE.search(question) else
-                "progress" if (PROGRESS_RE.search(question) or re.match(r"(since|after|from|last|past)\b", phrase, re.I))
+                "progress" if (PROGRESS_RE.search(question) or re.match(r"(since|after|from|last|past)\b(?! year\b)", phrase, re.I))
                 and not lacking(question) else "fact")
     if previous is not None and _is_follow_up(question, q):
         q = _carry(q, previous)

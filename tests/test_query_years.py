@@ -28,6 +28,8 @@ RANGE_EXAMPLES = [
      ("Which recommendations were met up to 2018?", (None, 2018))],
     [("What was found about child protection in the last three years?", (2028, None)),
      ("Any findings on the 999 service in the past 2 years?", (2029, None))],
+    [("What did the inspectorate say about Kent's custody suites last year?", (2029, 2030)),
+     ("Which forces were graded inadequate for vetting in the past year?", (2029, 2030))],
     [("What did the latest inspection say about Kent's call handling?", (2030, None)),
      ("What is the most recent report on Essex's vetting?", (2030, None))],
 ]
@@ -86,6 +88,7 @@ def test_the_answer_says_which_phrase_set_the_years():
     "How many custody suites had Essex closed since 2015?",  # a figure, whatever the words of change
     "When did the inspectorate go back to Kent to check progress?",  # a date
     "What grade did Essex get for legitimacy since the 2016 changes?",  # a grade
+    "What did the inspectorate find about Kent's vetting last year?",  # one year, not a span
 ])
 def test_a_question_wanting_one_figure_date_or_grade_is_not_a_timeline(question):
     assert understand(question, newest_year=NEWEST).intent == "fact"
