@@ -293,11 +293,8 @@ class Answering:
                                        bm25.idf(question) if bm25 is not None else {},
                                        bm25.idf(q.topic or question) if bm25 is not None else {}, tokenize, boiler,
                                        chunks.count_of, q.intent == "progress", q.intent == "recommend")
-            answer_model.apply(self.model(), cands, ctx)
+            answer_model.apply(self._model, cands, ctx)
         return cands
-
-    def model(self) -> answer_model.AnswerModel:
-        return self._model
 
     def use_model(self, model: answer_model.AnswerModel | None) -> None:
         """Answer by `model` from now on (None: the one the settings name); evaluation swaps in the
@@ -339,7 +336,7 @@ class Answering:
             # answer model was fitted on questions with one answer (realdev has few progress questions),
             # so a timeline chooses by the hand-set score, whose change and figures bonuses weigh what
             # changed (the seed vetting timeline, eval/RESULTS.md)
-            cands = [replace(c, score=c.hand) for c in cands]
+            cands = [replace(c, score=c.hand, also=[]) for c in cands]
             best = max((c.score for c in cands), default=0.0)
             chosen = extractive.select_per_report(cands, per_doc=s.timeline_per_report, margin=s.timeline_margin,
                                                   floor=max(s.timeline_floor, best - s.timeline_margin),

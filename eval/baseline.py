@@ -58,7 +58,7 @@ class FusionBaseline(Baseline):
         self.k = 0
         self.fusion = None
         self._make = lambda k: QueryFusionRetriever(
-            [self.index.as_retriever(similarity_top_k=k), _BM25(list(self.index.docstore.docs.values()), k)],
+            [self.index.as_retriever(similarity_top_k=k), _bm25_retriever(list(self.index.docstore.docs.values()), k)],
             similarity_top_k=k, num_queries=1, mode="reciprocal_rerank", use_async=False,
             llm=MockLLM())  # num_queries=1 writes no extra queries: the LLM is never called
 
@@ -70,7 +70,7 @@ class FusionBaseline(Baseline):
                 for i, n in enumerate(nodes)]
 
 
-def _BM25(nodes, k: int):
+def _bm25_retriever(nodes, k: int):
     """A llama-index retriever over bm25s with an English stemmer and stopwords: what the
     llama-index-retrievers-bm25 package does (its pinned PyStemmer would downgrade the one hmiqa uses)."""
     import bm25s

@@ -18,6 +18,8 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+from bench import percentile  # noqa: E402  (scripts/bench.py, beside this one)
 SECTION = "Answer latency against a baseline commit"
 
 CHILD = r"""
@@ -67,8 +69,8 @@ def main() -> None:
         f"`scripts/bench_answer_model.py`: warm extractive answers to the {args.dataset.name} questions, each a text "
         f"not asked before, {args.passes} alternating passes per checkout in one run (n={len(times['after'])} each).", "",
         "| checkout | p50 ms | p95 ms |", "|---|---:|---:|",
-        f"| {args.label} | {before:.0f} | {sorted(times['before'])[int(0.95 * len(times['before'])) - 1]:.0f} |",
-        f"| this checkout (answer model) | {after:.0f} | {sorted(times['after'])[int(0.95 * len(times['after'])) - 1]:.0f} |",
+        f"| {args.label} | {before:.0f} | {percentile(times['before'], 95):.0f} |",
+        f"| this checkout (answer model) | {after:.0f} | {percentile(times['after'], 95):.0f} |",
         "", f"Ratio of medians: **{after / before:.2f}×**.", ""])
     print(text)
     if args.out.exists():

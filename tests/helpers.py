@@ -68,3 +68,13 @@ def start_chroma(folder: Path) -> tuple[subprocess.Popen, int]:
     wait_for(lambda: httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).status_code == 200,
              "chroma run starting", 60, proc, lambda: (folder / "chroma.log").read_text())
     return proc, port
+
+
+class NoPages:
+    """The two calls `extractive.compose` makes of a corpus, answered for made-up passages (no index
+    behind them: no page, no period)."""
+    def page(self, doc_id, offset):
+        return None
+
+    def period(self, doc_id):
+        return None

@@ -15,6 +15,8 @@ from assistant.extractive import Candidate
 from assistant.settings import Settings
 from index.records import Passage
 
+from .helpers import NoPages
+
 
 def test_the_shipped_model_is_fitted_on_this_versions_features_with_the_settings_thresholds():
     model = answer_model.load(Settings.defaults().answer_model)
@@ -53,7 +55,7 @@ def test_an_unknown_model_in_the_settings_fails_at_open_with_the_names(seeded_in
 @pytest.mark.parametrize("question,sentence,expected", [
     ("What grade was the force given for legitimacy?", "The force was graded as requires improvement at "
      "treating people fairly.", ("grade", "requires improvement")),
-    ("How was the force graded for efficiency?", "We judged the force to be good at planning.", ("grade", "good")),
+    ("How was the force graded for efficiency?", "Inspectors judged Kent to be good at planning its budgets.", ("grade", "good")),
     ("How many officers left the force?", "In 2016, 142 officers left the force.", ("figure", "142")),
     ("What percentage of calls were answered?", "It answered 87 percent of calls.", ("percentage", "87 percent")),
     ("When was the vetting code published?", "The code was published in October 2017.", ("date", "October 2017")),
@@ -77,14 +79,6 @@ def _passage(doc: str, forces: list[str], year: int, text: str) -> Passage:
                    title=f"{doc} report", context="", score=1.0, rank=1, scores={})
 
 
-class _Pages:
-    def page(self, doc_id, offset):
-        return None
-
-    def period(self, doc_id):
-        return None
-
-
 def test_a_sentence_several_reports_print_is_quoted_once_naming_the_others():
     text = "The force does not comply with the vetting code."
     v = np.ones(4) / 2
@@ -92,15 +86,15 @@ def test_a_sentence_several_reports_print_is_quoted_once_naming_the_others():
              for d, f, s in (("a", "Kent Police", 0.9), ("b", "Essex Police", 0.8), ("c", "Avon and Somerset", 0.7))]
     chosen = extractive.select(cands, limit=5, per_doc=3, floor=0.0, duplicate=0.9)
     assert [c.passage.doc_id for c in chosen] == ["a"]
-    body, sentences, citations = extractive.compose(chosen, False, _Pages())
+    body, sentences, citations = extractive.compose(chosen, False, NoPages())
     assert len(sentences) == 1 and len(citations) == 1
     assert "the same in: Essex Police 2014; Avon and Somerset 2014" in body
 
 
 def test_the_stated_answer_cites_the_lead_sentence_it_comes_from():
-    text = "We judged the force to be good at planning."
+    text = "Inspectors judged Kent to be good at planning its budgets."
     c = Candidate(_passage("a", ["Kent Police"], 2022, text), 0, len(text), text, score=0.9, vector=np.ones(4) / 2)
-    body, sentences, citations = extractive.compose([c], False, _Pages(), "How was the force graded for planning?")
+    body, sentences, citations = extractive.compose([c], False, NoPages(), "How was the force graded for planning?")
     first = body.splitlines()[0]
     assert first == "**Grade: good** (Kent Police, 2022) [1]"
     assert "good" in citations[0].quote and sentences[0].text == text
@@ -117,7 +111,7 @@ def test_a_sentence_cut_at_its_connector_is_quoted_to_the_end_of_its_clause(sent
     start = text.index(sentence)
     c = Candidate(_passage("a", ["Kent Police"], 2022, text), start, start + len(sentence), sentence, score=0.9,
                   vector=np.ones(4) / 2)
-    body, sentences, citations = extractive.compose([c], False, _Pages())
+    body, sentences, citations = extractive.compose([c], False, NoPages())
     assert sentences[0].text == quoted and citations[0].quote == quoted
     assert citations[0].quote in text  # still an exact substring of the passage
 

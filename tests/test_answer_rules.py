@@ -21,6 +21,8 @@ from ingest.clean import clean
 from assistant.query import understand
 from index.records import Passage
 
+from .helpers import NoPages
+
 # one list per FRAMING row, in table order: (publication, sentence)
 FRAMING_EXAMPLES = [
     [("PEEL report", "This is the second PEEL assessment of Kent Police."),
@@ -31,16 +33,15 @@ FRAMING_EXAMPLES = [
      ("thematic", "As part of this inspection we reviewed 400 case files.")],
     [("thematic", "We interviewed officers and staff in six forces."),
      ("PEEL report", "In 2019, HMICFRS began a new approach to inspecting forces."),
-     ("crime data report", "In May 2030, Her Majesty’s Inspectorate of Constabulary and Fire & Rescue Services "
-                           "(HMICFRS) conducted an inspection of Kent Police.")],
+     ("custody report", "In May 2030, Her Majesty’s Inspectorate visited the cells at Kent's two custody "
+                        "suites.")],
     [("revisit", "Since our last inspection, the force has appointed a new chief officer for custody."),
      ("national overview", "Before this report, the inspectorate had not looked at fraud nationally.")],
     [("PEEL report", "It isn't possible to make direct comparisons with what Kent was told in 2019."),
      ("PEEL report", "It is not possible to compare these judgments with those of earlier inspections.")],
-    [("PEEL report", "PEEL is our annual assessment of police forces in England and Wales."),
-     ("PEEL web page", "PEEL (police effectiveness, efficiency and legitimacy) assesses how well forces keep people "
-                       "safe.")],
-    [("annual assessment", "These are just some of the findings of our assessment of Kent Police."),
+    [("PEEL report", "PEEL is the inspectorate's yearly look at each force."),
+     ("PEEL web page", "PEEL (a yearly programme of force inspections) assesses how each force spends its money.")],
+    [("annual assessment", "These are some of the findings from our visit to Kent in 2031."),
      ("thematic", "This is one of the conclusions of the joint inspection of custody.")],
 ]
 NOT_FRAMING = ["We found that the force has a backlog of vetting applications.",
@@ -64,9 +65,9 @@ ANSWER_TYPE_EXAMPLES = [
      ("How was Essex graded for investigating crime?", "Essex requires improvement at investigating crime.",
       "Essex investigates crime."),
      ("What overall judgment did the crime data inspection give Essex?",
-      "As a result, we gave Essex Police an overall judgment of inadequate.", "We inspected Essex Police in 2031."),
+      "Overall, inspectors rated Essex Police inadequate for crime recording.", "We inspected Essex Police in 2031."),
      ("Which areas did the inspectorate judge inadequate in Kent?",
-      "The force was inadequate at responding to the public.", "The force responds to the public.")],
+      "Kent Police was rated inadequate for how it answers emergency calls.", "Kent answers emergency calls.")],
     [("When was the force moved into enhanced monitoring?", "The force was moved into Engage in March 2030.",
       "The force was moved into Engage."),
      ("In what year did the inspectorate begin PEEL?", "PEEL inspections began in 2014.",
@@ -236,21 +237,12 @@ def _ranked(doc: str, year: int, text: str, score: float, start: int = 0) -> ext
     return extractive.Candidate(p, start, start + len(text), text, score=score)
 
 
-class _Pages:
-    """The two calls compose makes of a corpus, answered for made-up passages (no index behind them)."""
-    def page(self, doc_id, offset):
-        return None
-
-    def period(self, doc_id):
-        return None
-
-
 def test_an_answer_leads_with_its_best_sentence_and_a_timeline_keeps_year_order():
     older_weak = _ranked("a", 2014, "The force has a vetting policy.", 0.7)
     newer_best = _ranked("b", 2019, "The vetting backlog fell from 18 to 16.7 percent.", 1.4)
     newer_other = _ranked("b", 2019, "Vetting is now done before appointment.", 0.9, start=100)
-    _, sentences, citations = extractive.compose([older_weak, newer_other, newer_best], False, _Pages())
+    _, sentences, citations = extractive.compose([older_weak, newer_other, newer_best], False, NoPages())
     assert [s.text for s in sentences] == [newer_best.text, newer_other.text, older_weak.text]
     assert [c.n for c in citations] == [1, 2, 3] and citations[0].quote == newer_best.text
-    _, sentences, _ = extractive.compose([older_weak, newer_other, newer_best], True, _Pages())
+    _, sentences, _ = extractive.compose([older_weak, newer_other, newer_best], True, NoPages())
     assert [s.text for s in sentences] == [older_weak.text, newer_best.text, newer_other.text]
